@@ -1,0 +1,96 @@
+"""Who may see and do what on an escalation: the one place every page and endpoint asks.
+
+Read with ``user.has_perm("escalations.<action>", escalation)``; lists use
+``Escalation.objects.visible_to(user)``, which ``can_view`` mirrors.
+"""
+from __future__ import annotations
+
+import rules
+
+from organisations.models import Role
+
+
+@rules.predicate
+def is_raiser(user, escalation) -> bool:
+    return escalation is not None and escalation.raised_by_id == user.pk
+
+
+@rules.predicate
+def is_holder(user, escalation) -> bool:
+    return escalation is not None and escalation.holder_id is not None and escalation.holder_id == user.pk
+
+
+@rules.predicate
+def is_psw_for(user, escalation) -> bool:
+    """The PSW of the raising or the receiving organisation."""
+    return (
+        escalation is not None
+        and user.role == Role.PSW
+        and user.organisation_id is not None
+        and user.organisation_id in (escalation.raising_organisation_id, escalation.receiving_organisation_id)
+    )
+
+
+@rules.predicate
+def is_qap_chair_for(user, escalation) -> bool:
+    return (
+        escalation is not None
+        and user.role == Role.QAP_CHAIR
+        and user.partnership_id is not None
+        and escalation.ladder.partnership_id == user.partnership_id
+    )
+
+
+@rules.predicate
+def is_participant(user, escalation) -> bool:
+    return escalation is not None and escalation.participants.filter(user=user).exists()
+
+
+@rules.predicate
+def manages_holder(user, escalation) -> bool:
+    return escalation is not None and escalation.holder_id is not None and escalation.holder_id in user.reports_below()
+
+
+@rules.predicate
+def can_view(user, escalation) -> bool:
+    from .models import Escalation
+
+    return escalation is not None and Escalation.objects.visible_to(user).filter(pk=escalation.pk).exists()
+
+
+@rules.predicate
+def is_board_member(user) -> bool:
+    return user.role == Role.BOARD_MEMBER
+
+
+@rules.predicate
+def is_staff_member(user) -> bool:
+    return user.organisation_id is not None and user.role not in (Role.BOARD_MEMBER, Role.QAP_CHAIR)
+
+
+ACTION_RULES = {
+    "view_escalation": can_view,
+    "arrange_meeting": is_holder,
+    "respond": is_holder,
+    "accept": is_raiser | is_psw_for,
+    "escalate": is_raiser | is_psw_for,
+    "skip": is_raiser,
+    "withdraw": is_raiser,
+    "reopen": is_raiser | is_psw_for,
+    "start_mediation": is_holder | is_psw_for | is_qap_chair_for,
+    "end_mediation": is_holder | is_psw_for | is_qap_chair_for,
+    "log_with_board": is_participant | is_psw_for,
+    "reassign": is_holder | manages_holder | is_psw_for,
+    "add_note": can_view & ~is_board_member,
+    "attach": can_view & ~is_board_member,
+}
+
+for _name, _predicate in ACTION_RULES.items():
+    rules.add_perm(f"escalations.{_name}", _predicate)
+
+rules.add_perm("escalations.raise_escalation", is_staff_member)
+rules.add_perm("escalations.view_psw_overview", rules.is_authenticated & rules.predicate(lambda u: u.role == Role.PSW))
+rules.add_perm(
+    "escalations.view_reports",
+    rules.is_authenticated & rules.predicate(lambda u: u.role in (Role.PSW, Role.QAP_CHAIR, Role.BOARD_MEMBER)),
+)

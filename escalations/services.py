@@ -1,0 +1,540 @@
+"""Every write on an escalation: the one door for every state change.
+
+Each service validates its input (400 with the field and the reason), locks the row, checks the
+actor's permission (403), checks the state and the ladder's rules (409), fires the django-fsm
+transition, saves, appends the timeline entry and creates the notifications, all in one
+transaction: a refused or failed action leaves the escalation exactly as it was.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django_fsm import ConcurrentTransition, can_proceed
+
+from cases.models import Case
+from notifications.models import Kind
+from notifications.services import notify
+from organisations.models import Organisation, User
+from policies import clock
+from policies.models import Ladder, RiskLevel, Stage
+
+from .events import Action, timeline_record
+from .holders import holder_find, holder_may_take, holder_organisation
+from .models import LIVE_STATES, Basis, Decision, Escalation, Participant, State
+
+TEXT_LIMIT = 10_000  # characters in a free-text field: a long e-mail's worth, no more
+
+
+class EscalationError(Exception):
+    """A refused action; ``status`` is the HTTP answer the API gives."""
+
+    status = 400
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class ActionNotPermitted(EscalationError):
+    status = 403
+
+
+class ActionConflict(EscalationError):
+    """The action is not allowed in the escalation's state or by its ladder, or it changed meanwhile."""
+
+    status = 409
+
+
+# --- helpers -----------------------------------------------------------------------------------------
+def _text(errors: dict, field: str, value, *, label: str, required: bool = True, limit: int = TEXT_LIMIT) -> str:
+    value = (value or "").strip() if isinstance(value, str) or value is None else value
+    if not isinstance(value, str):
+        errors[field] = [f"{label} must be text."]
+        return ""
+    if required and not value:
+        errors[field] = [f"Enter {label.lower()}."]
+    elif len(value) > limit:
+        errors[field] = [f"{label} must be {limit:,} characters or fewer."]
+    return value
+
+
+def _raise_if(errors: dict) -> None:
+    if errors:
+        raise ValidationError(errors)
+
+
+def _participant_add(escalation: Escalation, user: User | None, reason: str) -> None:
+    if user is not None:
+        Participant.objects.get_or_create(escalation=escalation, user=user, defaults={"reason": reason})
+
+
+def stage_deadline_for(*, escalation: Escalation, stage: Stage, start: dt.datetime, working_days: int) -> dt.datetime:
+    """The deadline of a stage, on the calendar of the organisation that holds it."""
+    organisation = holder_organisation(
+        stage=stage,
+        raising_organisation=escalation.raising_organisation,
+        receiving_organisation=escalation.receiving_organisation,
+    )
+    return clock.deadline(
+        start, working_days,
+        closure_days=organisation.closure_dates(),
+        close_of_business=organisation.close_of_business,
+    )
+
+
+def stage_enter(*, escalation: Escalation, index: int, now: dt.datetime, working_days: int | None = None,
+                require_holder: bool = True) -> User | None:
+    """Put the escalation at a stage (in memory): its holder, start, deadline and overall deadline.
+
+    Returns the previous holder. Raises ActionConflict where nobody can hold the stage and
+    ``require_holder`` is set (a person's action); the clock proceeds and alerts instead.
+    """
+    ladder = escalation.ladder
+    stage = ladder.stage(index)
+    holder = holder_find(
+        stage=stage, raised_by=escalation.raised_by,
+        raising_organisation=escalation.raising_organisation,
+        receiving_organisation=escalation.receiving_organisation,
+    )
+    if holder is None and require_holder:
+        organisation = holder_organisation(
+            stage=stage, raising_organisation=escalation.raising_organisation,
+            receiving_organisation=escalation.receiving_organisation,
+        )
+        raise ActionConflict(
+            f"Nobody in {organisation.name} holds the role for '{stage.name}'. Ask your principal social "
+            "worker or an administrator to add one."
+        )
+    previous = escalation.holder
+    escalation.stage_index = index
+    escalation.holder = holder
+    escalation.stage_started_at = now
+    days = stage.working_days if working_days is None else working_days
+    escalation.stage_deadline = stage_deadline_for(escalation=escalation, stage=stage, start=now, working_days=days)
+    escalation.missed_deadline_handled = None
+    escalation.meeting_at = None
+    escalation.decision = ""
+    escalation.rationale = ""
+    if ladder.overall_working_days and index >= ladder.overall_from_stage and escalation.overall_deadline is None:
+        escalation.overall_deadline = stage_deadline_for(
+            escalation=escalation, stage=stage, start=now, working_days=ladder.overall_working_days
+        )
+    return previous
+
+
+STAGE_FIELDS = [
+    "stage_index", "holder", "stage_started_at", "stage_deadline", "overall_deadline",
+    "missed_deadline_handled", "meeting_at", "decision", "rationale",
+]
+
+
+@contextmanager
+def _changing(escalation: Escalation | int, *, actor: User | None, permission: str | None,
+              expected_version: int | None = None) -> Iterator[Escalation]:
+    """Lock the escalation, check the version and the actor's permission, and yield it to change."""
+    pk = escalation if isinstance(escalation, int) else escalation.pk
+    try:
+        with transaction.atomic():
+            locked = Escalation.objects.select_for_update().select_related(
+                "ladder", "case", "raised_by", "raising_organisation", "receiving_organisation", "holder"
+            ).get(pk=pk)
+            if expected_version is not None and locked.version != expected_version:
+                raise ActionConflict(
+                    "This escalation changed while you were looking at it. Read the latest record and try again."
+                )
+            if actor is not None and permission and not actor.has_perm(f"escalations.{permission}", locked):
+                raise ActionNotPermitted("You are not allowed to do this on this escalation.")
+            yield locked
+    except ConcurrentTransition as exc:
+        raise ActionConflict(
+            "Someone else changed this escalation at the same moment. Read the latest record and try again."
+        ) from exc
+
+
+def _save(escalation: Escalation, fields: list[str]) -> None:
+    escalation.version += 1
+    escalation.save(update_fields=sorted({*fields, "state", "version"}))
+
+
+def _require(allowed: bool, message: str) -> None:
+    if not allowed:
+        raise ActionConflict(message)
+
+
+# --- raise -------------------------------------------------------------------------------------------
+def escalation_raise(
+    *, raised_by: User, case: Case, ladder: Ladder, risk_level: str, category: str,
+    decision_challenged: str, concern: str, basis: str, desired_outcome: str,
+    receiving_organisation: Organisation | None = None, now: dt.datetime | None = None,
+) -> Escalation:
+    """Raise a disagreement on a case: it enters the stage its risk level sets, with its holder."""
+    now = now or timezone.now()
+    if not raised_by.has_perm("escalations.raise_escalation"):
+        raise ActionNotPermitted("Only staff of an organisation can raise an escalation.")
+    errors: dict[str, list[str]] = {}
+    texts = {
+        "decision_challenged": _text(errors, "decision_challenged", decision_challenged, label="The decision you challenge"),
+        "concern": _text(errors, "concern", concern, label="Your concern"),
+        "desired_outcome": _text(errors, "desired_outcome", desired_outcome, label="The outcome you want"),
+    }
+    if not Ladder.objects.usable_by(raised_by).filter(pk=ladder.pk).exists():
+        errors["ladder"] = ["You cannot raise an escalation on this procedure."]
+    if risk_level not in RiskLevel.values:
+        errors["risk_level"] = ["Choose standard, significant_harm or imminent."]
+    if basis not in Basis.values:
+        errors["basis"] = ["Say whether the concern rests on evidence or professional judgement."]
+    if not ladder.categories.filter(slug=category).exists():
+        errors["category"] = ["Choose one of this procedure's categories."]
+    if not Case.objects.visible_to(raised_by).filter(pk=case.pk).exists():
+        errors["case"] = ["You cannot raise an escalation on this case."]
+    needs_receiver = ladder.multi_agency or any(s.in_receiving_organisation for s in ladder.stage_list())
+    if needs_receiver:
+        if receiving_organisation is None:
+            errors["receiving_organisation"] = ["Choose the organisation whose decision you challenge."]
+        elif receiving_organisation.pk == raised_by.organisation_id:
+            errors["receiving_organisation"] = ["The receiving organisation must be another organisation."]
+        elif not partner_organisations(ladder=ladder, user=raised_by).filter(pk=receiving_organisation.pk).exists():
+            errors["receiving_organisation"] = ["That organisation is not a partner under this procedure."]
+    elif receiving_organisation is not None and receiving_organisation.pk != raised_by.organisation_id:
+        errors["receiving_organisation"] = ["This procedure is internal to your organisation: leave it empty."]
+    _raise_if(errors)
+
+    rule = ladder.rule_for(risk_level)
+    with transaction.atomic():
+        escalation = Escalation(
+            case=case, ladder=ladder, raising_organisation=raised_by.organisation,
+            receiving_organisation=receiving_organisation if needs_receiver else None,
+            risk_level=risk_level, category=category, basis=basis, raised_by=raised_by, raised_at=now, **texts,
+        )
+        try:
+            stage_enter(escalation=escalation, index=rule.entry_stage, now=now, working_days=rule.entry_working_days)
+        except ActionConflict as exc:
+            raise ValidationError({"ladder": [exc.message]}) from exc
+        escalation.save()
+        _participant_add(escalation, raised_by, "raiser")
+        _participant_add(escalation, escalation.holder, "holder")
+        timeline_record(
+            escalation=escalation, actor=raised_by, action=Action.RAISE, from_state="", at=now,
+            note=texts["concern"], params={"risk_level": risk_level, "category": category},
+        )
+        notify(kind=Kind.ESCALATION_RAISED, escalation=escalation, actor=raised_by)
+        if rule.alert_psw or risk_level in (RiskLevel.SIGNIFICANT_HARM, RiskLevel.IMMINENT):
+            notify(kind=Kind.PSW_ALERT, escalation=escalation, actor=raised_by)
+    return escalation
+
+
+def partner_organisations(*, ladder: Ladder, user: User):
+    """Organisations that may receive an escalation on this ladder from this person."""
+    if ladder.partnership_id:
+        partnerships = [ladder.partnership_id]
+    else:
+        partnerships = list(ladder.organisation.partnerships.values_list("pk", flat=True))
+    return Organisation.objects.filter(partnerships__in=partnerships).exclude(pk=user.organisation_id).distinct()
+
+
+# --- the holder's actions ----------------------------------------------------------------------------
+def escalation_arrange_meeting(*, escalation: Escalation, actor: User, meeting_at: dt.datetime,
+                               expected_version: int | None = None) -> Escalation:
+    errors: dict = {}
+    if not isinstance(meeting_at, dt.datetime) or timezone.is_naive(meeting_at):
+        errors["meeting_at"] = ["Give the meeting's date and time with its time zone."]
+    _raise_if(errors)
+    with _changing(escalation, actor=actor, permission="arrange_meeting", expected_version=expected_version) as esc:
+        if meeting_at < esc.stage_started_at - dt.timedelta(days=1):
+            raise ValidationError({"meeting_at": ["The meeting cannot be before this stage began."]})
+        before = esc.state
+        _require(can_proceed(esc.arrange_meeting), f"A meeting can be arranged only while the escalation is open (it is {esc.get_state_display().lower()}).")
+        esc.arrange_meeting(meeting_at=meeting_at)
+        _save(esc, ["meeting_at"])
+        timeline_record(escalation=esc, actor=actor, action=Action.ARRANGE_MEETING, from_state=before,
+                        note=f"Meeting on {timezone.localtime(meeting_at):%A %d %B %Y at %H:%M}",
+                        params={"meeting_at": meeting_at.isoformat()})
+        notify(kind=Kind.MEETING_ARRANGED, escalation=esc, actor=actor)
+    return esc
+
+
+def escalation_respond(*, escalation: Escalation, actor: User, decision: str, rationale: str,
+                       expected_version: int | None = None) -> Escalation:
+    errors: dict = {}
+    if decision not in Decision.values:
+        errors["decision"] = ["Choose agree or uphold."]
+    rationale = _text(errors, "rationale", rationale, label="The rationale")
+    _raise_if(errors)
+    with _changing(escalation, actor=actor, permission="respond", expected_version=expected_version) as esc:
+        before = esc.state
+        _require(can_proceed(esc.respond), f"A decision can be recorded only while the escalation awaits one (it is {esc.get_state_display().lower()}).")
+        esc.respond(decision=decision, rationale=rationale, now=timezone.now())
+        _save(esc, ["decision", "rationale", "resolved_at", "closed_at"])
+        timeline_record(escalation=esc, actor=actor, action=Action.RESPOND, from_state=before, note=rationale,
+                        params={"decision": decision, "final": esc.stage.final})
+        notify(kind=Kind.RESPONSE_RECORDED, escalation=esc, actor=actor)
+        if esc.state == State.RESOLVED:
+            notify(kind=Kind.RESOLVED, escalation=esc, actor=actor)
+    return esc
+
+
+def escalation_reassign(*, escalation: Escalation, actor: User, new_holder: User, reason: str,
+                        expected_version: int | None = None) -> Escalation:
+    """Give the stage to someone else (absence cover); the deadline stays."""
+    errors: dict = {}
+    reason = _text(errors, "reason", reason, label="The reason")
+    _raise_if(errors)
+    with _changing(escalation, actor=actor, permission="reassign", expected_version=expected_version) as esc:
+        _require(esc.state in LIVE_STATES, "Only a live escalation can be reassigned.")
+        stage = esc.stage
+        organisation = holder_organisation(stage=stage, raising_organisation=esc.raising_organisation,
+                                           receiving_organisation=esc.receiving_organisation)
+        if new_holder.pk == esc.holder_id:
+            raise ValidationError({"new_holder": ["This person already holds it."]})
+        if not holder_may_take(user=new_holder, stage=stage, organisation=organisation):
+            raise ValidationError({"new_holder": [f"Choose an active {stage.responsible.replace('_', ' ')} in {organisation.name}."]})
+        previous = esc.holder
+        esc.holder = new_holder
+        _save(esc, ["holder"])
+        _participant_add(esc, new_holder, "holder")
+        timeline_record(escalation=esc, actor=actor, action=Action.REASSIGN, from_state=esc.state, note=reason,
+                        params={"from": previous.username if previous else None, "to": new_holder.username})
+        notify(kind=Kind.REASSIGNED, escalation=esc, actor=actor, previous_holder=previous,
+               discriminator=f"to{new_holder.pk}")
+    return esc
+
+
+# --- the raiser's (and PSW's) actions ----------------------------------------------------------------
+def escalation_accept(*, escalation: Escalation, actor: User, agreed_outcome: str, outstanding_actions: str,
+                      expected_version: int | None = None) -> Escalation:
+    errors: dict = {}
+    agreed_outcome = _text(errors, "agreed_outcome", agreed_outcome, label="The agreed outcome")
+    outstanding_actions = _text(errors, "outstanding_actions", outstanding_actions,
+                                label="How outstanding issues will be pursued")
+    _raise_if(errors)
+    with _changing(escalation, actor=actor, permission="accept", expected_version=expected_version) as esc:
+        before = esc.state
+        _require(can_proceed(esc.accept), f"Only a decision that has been recorded can be accepted (it is {esc.get_state_display().lower()}).")
+        esc.accept(agreed_outcome=agreed_outcome, outstanding_actions=outstanding_actions, now=timezone.now())
+        _save(esc, ["agreed_outcome", "outstanding_actions", "resolved_at", "closed_at"])
+        timeline_record(escalation=esc, actor=actor, action=Action.ACCEPT, from_state=before, note=agreed_outcome,
+                        params={"outstanding_actions": outstanding_actions})
+        notify(kind=Kind.RESOLVED, escalation=esc, actor=actor)
+    return esc
+
+
+def _climb(esc: Escalation, *, to_stage: int, actor: User | None, action: str, before: str, reason: str,
+           kind: str, now: dt.datetime, require_holder: bool = True) -> None:
+    previous = stage_enter(escalation=esc, index=to_stage, now=now, require_holder=require_holder)
+    _save(esc, [*STAGE_FIELDS, "resolved_at", "closed_at", "times_reopened", "times_auto_advanced"])
+    _participant_add(esc, esc.holder, "holder")
+    timeline_record(escalation=esc, actor=actor, action=action, from_state=before, note=reason, at=now,
+                    params={"to_stage": to_stage, "holder": esc.holder.username if esc.holder else None})
+    notify(kind=kind, escalation=esc, actor=actor, previous_holder=previous)
+
+
+def escalation_escalate(*, escalation: Escalation, actor: User, reason: str,
+                        expected_version: int | None = None) -> Escalation:
+    """Climb to the next stage: open again with the new stage's holder and deadline."""
+    errors: dict = {}
+    reason = _text(errors, "reason", reason, label="The reason")
+    _raise_if(errors)
+    with _changing(escalation, actor=actor, permission="escalate", expected_version=expected_version) as esc:
+        before = esc.state
+        nxt = esc.next_stage_index()
+        _require(nxt is not None, "This is the last stage of the procedure: there is nowhere further to escalate.")
+        _require(esc.state in (*LIVE_STATES, State.RESOLVED) and esc.state != State.IN_MEDIATION,
+                 f"An escalation that is {esc.get_state_display().lower()} cannot be escalated.")
+        if esc.ladder.stage(nxt).exceptional:
+            _require(can_proceed(esc.escalate),
+                     f"'{esc.ladder.stage(nxt).name}' is exceptional: it is reached only after the final decision, "
+                     "where significant concerns for the child remain.")
+        else:
+            _require(can_proceed(esc.escalate), "A resolved escalation can be reopened, not escalated.")
+        esc.escalate(to_stage=nxt)
+        _climb(esc, to_stage=nxt, actor=actor, action=Action.ESCALATE, before=before, reason=reason,
+               kind=Kind.STAGE_ESCALATED, now=timezone.now())
+    return esc
+
+
+def escalation_skip(*, escalation: Escalation, actor: User, to_stage, reason: str,
+                    expected_version: int | None = None) -> Escalation:
+    errors: dict = {}
+    reason = _text(errors, "reason", reason, label="The reason for skipping")
+    if isinstance(to_stage, bool) or not isinstance(to_stage, int):
+        errors["to_stage"] = ["Give the number of the stage to go to."]
+    _raise_if(errors)
+    with _changing(escalation, actor=actor, permission="skip", expected_version=expected_version) as esc:
+        before = esc.state
+        _require(esc.ladder.skip_allowed, f"{esc.ladder.name} does not allow stages to be skipped.")
+        _require(can_proceed(esc.skip), f"An escalation that is {esc.get_state_display().lower()} cannot skip a stage.")
+        if not esc.ladder.has_stage(to_stage) or to_stage <= esc.stage_index + 1:
+            raise ValidationError({"to_stage": [
+                f"Choose a stage after the next one (stages {esc.stage_index + 2} to {esc.ladder.last_index}); "
+                "to go to the next stage, escalate."
+            ]})
+        if esc.ladder.stage(to_stage).exceptional:
+            raise ValidationError({"to_stage": ["An exceptional stage cannot be reached by skipping."]})
+        esc.skip(to_stage=to_stage)
+        _climb(esc, to_stage=to_stage, actor=actor, action=Action.SKIP, before=before, reason=reason,
+               kind=Kind.STAGE_ESCALATED, now=timezone.now())
+    return esc
+
+
+def escalation_withdraw(*, escalation: Escalation, actor: User, reason: str,
+                        expected_version: int | None = None) -> Escalation:
+    errors: dict = {}
+    reason = _text(errors, "reason", reason, label="The reason")
+    _raise_if(errors)
+    with _changing(escalation, actor=actor, permission="withdraw", expected_version=expected_version) as esc:
+        before = esc.state
+        _require(can_proceed(esc.withdraw), f"An escalation that is {esc.get_state_display().lower()} cannot be withdrawn.")
+        esc.withdraw(now=timezone.now())
+        _save(esc, ["closed_at"])
+        timeline_record(escalation=esc, actor=actor, action=Action.WITHDRAW, from_state=before, note=reason)
+        notify(kind=Kind.WITHDRAWN, escalation=esc, actor=actor)
+    return esc
+
+
+def escalation_reopen(*, escalation: Escalation, actor: User, reason: str,
+                      expected_version: int | None = None) -> Escalation:
+    """A decision overturned higher up (Bexley 3.7): open again at the next stage."""
+    errors: dict = {}
+    reason = _text(errors, "reason", reason, label="The reason")
+    _raise_if(errors)
+    with _changing(escalation, actor=actor, permission="reopen", expected_version=expected_version) as esc:
+        before = esc.state
+        _require(can_proceed(esc.reopen), f"Only a resolved escalation can be reopened (it is {esc.get_state_display().lower()}).")
+        nxt = esc.next_stage_index()
+        _require(nxt is not None, "This escalation was resolved at the last stage: there is no higher level to reopen it at.")
+        esc.reopen(to_stage=nxt)
+        _climb(esc, to_stage=nxt, actor=actor, action=Action.REOPEN, before=before, reason=reason,
+               kind=Kind.REOPENED, now=timezone.now())
+    return esc
+
+
+# --- multi-agency ------------------------------------------------------------------------------------
+def escalation_start_mediation(*, escalation: Escalation, actor: User, mediator: User,
+                               expected_version: int | None = None) -> Escalation:
+    with _changing(escalation, actor=actor, permission="start_mediation", expected_version=expected_version) as esc:
+        before = esc.state
+        _require(esc.ladder.mediation_allowed, f"{esc.ladder.name} has no mediation.")
+        _require(can_proceed(esc.start_mediation), f"Mediation cannot start while the escalation is {esc.get_state_display().lower()}.")
+        if not mediator.is_active:
+            raise ValidationError({"mediator": ["Choose an active person as mediator."]})
+        if mediator.pk in (esc.holder_id, esc.raised_by_id):
+            raise ValidationError({"mediator": ["The mediator cannot be a party to the disagreement: the mediator is never the decision maker."]})
+        esc.start_mediation(mediator=mediator)
+        _save(esc, ["mediator"])
+        _participant_add(esc, mediator, "mediator")
+        timeline_record(escalation=esc, actor=actor, action=Action.START_MEDIATION, from_state=before,
+                        note=f"Mediator: {mediator.display_name}", params={"mediator": mediator.username})
+        notify(kind=Kind.MEDIATION_STARTED, escalation=esc, actor=actor)
+    return esc
+
+
+def escalation_end_mediation(*, escalation: Escalation, actor: User, note: str, agreed: bool,
+                             expected_version: int | None = None) -> Escalation:
+    errors: dict = {}
+    note = _text(errors, "note", note, label="The outcome of the mediation")
+    if not isinstance(agreed, bool):
+        errors["agreed"] = ["Say whether the parties agreed (true or false)."]
+    _raise_if(errors)
+    with _changing(escalation, actor=actor, permission="end_mediation", expected_version=expected_version) as esc:
+        before = esc.state
+        _require(can_proceed(esc.end_mediation), "The escalation is not in mediation.")
+        now = timezone.now()
+        esc.end_mediation(agreed=agreed, note=note, now=now)
+        fields = ["agreed_outcome", "resolved_at", "closed_at"]
+        if not agreed:
+            stage_enter(escalation=esc, index=esc.stage_index, now=now, require_holder=False)
+            fields += STAGE_FIELDS
+        _save(esc, fields)
+        timeline_record(escalation=esc, actor=actor, action=Action.END_MEDIATION, from_state=before, note=note,
+                        params={"agreed": agreed})
+        notify(kind=Kind.MEDIATION_ENDED, escalation=esc, actor=actor)
+        if agreed:
+            notify(kind=Kind.RESOLVED, escalation=esc, actor=actor)
+    return esc
+
+
+def escalation_log_with_board(*, escalation: Escalation, actor: User, reason: str,
+                              expected_version: int | None = None) -> Escalation:
+    """Wiltshire 3a/3b: log a serious or unresolved case with the QA&P chair; the state is unchanged."""
+    errors: dict = {}
+    reason = _text(errors, "reason", reason, label="The reason")
+    _raise_if(errors)
+    with _changing(escalation, actor=actor, permission="log_with_board", expected_version=expected_version) as esc:
+        _require(esc.ladder.board_logging_allowed, f"{esc.ladder.name} does not log cases with a board.")
+        _require(esc.board_logged_at is None, "This escalation is already logged with the board.")
+        esc.board_logged_at = timezone.now()
+        _save(esc, ["board_logged_at"])
+        timeline_record(escalation=esc, actor=actor, action=Action.LOG_WITH_BOARD, from_state=esc.state, note=reason)
+        notify(kind=Kind.BOARD_LOGGED, escalation=esc, actor=actor)
+    return esc
+
+
+def escalation_add_note(*, escalation: Escalation, actor: User, note: str) -> Escalation:
+    """A note on the timeline (a PSW's advice, a phone call); changes nothing else."""
+    errors: dict = {}
+    note = _text(errors, "note", note, label="The note")
+    _raise_if(errors)
+    with _changing(escalation, actor=actor, permission="add_note") as esc:
+        _participant_add(esc, actor, "note")
+        timeline_record(escalation=esc, actor=actor, action=Action.NOTE, from_state=esc.state, note=note)
+    return esc
+
+
+# --- the clock ---------------------------------------------------------------------------------------
+def escalation_handle_missed_deadline(*, escalation_id: int, now: dt.datetime) -> str:
+    """Apply the ladder's missed-deadline rule once for the current stage deadline.
+
+    Returns what was done: "advanced", "notified", "meeting_arranged" (no action: a meeting was
+    arranged in time) or "" (nothing due any more).
+    """
+    from policies.models import MissedDeadlineAction
+
+    with _changing(escalation_id, actor=None, permission=None) as esc:
+        if (esc.state not in (State.OPEN, State.MEETING_ARRANGED) or esc.stage_deadline > now
+                or esc.missed_deadline_handled == esc.stage_deadline):
+            return ""
+        missed = esc.stage_deadline
+        if esc.state == State.MEETING_ARRANGED:
+            # A meeting arranged before the deadline stops the missed-meeting rule (Bexley 5.4).
+            esc.missed_deadline_handled = missed
+            esc.save(update_fields=["missed_deadline_handled"])
+            return "meeting_arranged"
+        rule = esc.ladder.rule_for(esc.risk_level)
+        nxt = esc.next_stage_index()
+        can_advance = nxt is not None and not esc.ladder.stage(nxt).exceptional
+        if rule.on_missed_deadline == MissedDeadlineAction.ADVANCE and can_advance:
+            before = esc.state
+            esc.escalate(to_stage=nxt)
+            esc.times_auto_advanced += 1
+            _climb(esc, to_stage=nxt, actor=None, action=Action.AUTO_ADVANCE, before=before,
+                   reason=f"The deadline of {timezone.localtime(missed):%H:%M on %A %d %B} passed with no meeting arranged.",
+                   kind=Kind.AUTO_ADVANCED, now=now, require_holder=False)
+            return "advanced"
+        esc.missed_deadline_handled = missed
+        esc.save(update_fields=["missed_deadline_handled"])
+        timeline_record(escalation=esc, actor=None, action=Action.DEADLINE_MISSED, from_state=esc.state, at=now,
+                        note="The deadline passed with no meeting arranged. The raiser may proceed to the next level.",
+                        params={"deadline": missed.isoformat()})
+        extra = ("psw",) if esc.risk_level != RiskLevel.STANDARD or rule.on_missed_deadline == MissedDeadlineAction.ADVANCE else ()
+        notify(kind=Kind.DEADLINE_MISSED, escalation=esc, actor=None, extra_parts=extra)
+        return "notified"
+
+
+def escalation_handle_overall_deadline(*, escalation_id: int, now: dt.datetime) -> str:
+    """Tell the raiser, holder and PSW once that the procedure's overall timescale has passed."""
+    with _changing(escalation_id, actor=None, permission=None) as esc:
+        if (esc.state not in LIVE_STATES or esc.overall_deadline is None or esc.overall_deadline > now
+                or esc.overall_deadline_handled):
+            return ""
+        esc.overall_deadline_handled = True
+        esc.save(update_fields=["overall_deadline_handled"])
+        timeline_record(escalation=esc, actor=None, action=Action.OVERALL_DEADLINE_MISSED, from_state=esc.state,
+                        at=now, note="The procedure's overall timescale has passed.",
+                        params={"overall_deadline": esc.overall_deadline.isoformat()})
+        notify(kind=Kind.OVERALL_DEADLINE_MISSED, escalation=esc, actor=None)
+        return "notified"

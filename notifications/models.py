@@ -1,0 +1,74 @@
+"""In-app notifications (and the e-mails sent for them), one per recipient, kind and event."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class Kind(models.TextChoices):
+    # CONTRACT section 7
+    ESCALATION_RAISED = "escalation_raised", "Escalation raised"
+    STAGE_ESCALATED = "stage_escalated", "Escalated to the next stage"
+    DEADLINE_MISSED = "deadline_missed", "Deadline missed"
+    AUTO_ADVANCED = "auto_advanced", "Advanced by the clock"
+    RESPONSE_RECORDED = "response_recorded", "Response recorded"
+    RESOLVED = "resolved", "Resolved"
+    PSW_ALERT = "psw_alert", "Alert for the principal social worker"
+    BOARD_LOGGED = "board_logged", "Logged with the board"
+    # Further events
+    MEETING_ARRANGED = "meeting_arranged", "Meeting arranged"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    REOPENED = "reopened", "Reopened"
+    MEDIATION_STARTED = "mediation_started", "Mediation started"
+    MEDIATION_ENDED = "mediation_ended", "Mediation ended"
+    REASSIGNED = "reassigned", "Reassigned"
+    DEADLINE_REMINDER = "deadline_reminder", "Deadline approaching"
+    OVERALL_DEADLINE_MISSED = "overall_deadline_missed", "Overall timescale missed"
+    PSW_DIGEST = "psw_digest", "Daily overdue digest"
+
+
+class Notification(models.Model):
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=40, choices=Kind.choices)
+    escalation = models.ForeignKey(
+        "escalations.Escalation", on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
+    stage_index = models.PositiveIntegerField(null=True, blank=True)
+    deadline = models.DateTimeField(null=True, blank=True)
+    # recipient, kind, escalation, stage, deadline (and event) in one string: the database refuses
+    # a second row with the same key, so a retried task or a double sweep never notifies twice.
+    dedupe_key = models.CharField(max_length=255, unique=True)
+    message = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    email_sent_at = models.DateTimeField(null=True, blank=True)
+    urgent = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="notif_recipient_unread"),
+            models.Index(fields=["email_sent_at", "urgent"], name="notif_email_pending"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.recipient_id}"
+
+    @property
+    def read(self) -> bool:
+        return self.read_at is not None
+
+
+class EmailFrequency(models.TextChoices):
+    IMMEDIATE = "immediate", "Straight away"
+    DAILY_DIGEST = "daily_digest", "A daily digest (urgent messages still come straight away)"
+    NONE = "none", "No e-mail (urgent messages still come straight away)"
+
+
+class Preference(models.Model):
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference")
+    email_frequency = models.CharField(max_length=20, choices=EmailFrequency.choices, default=EmailFrequency.IMMEDIATE)
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.email_frequency}"

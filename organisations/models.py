@@ -1,0 +1,208 @@
+"""Organisations, partnerships, teams and the people who work in them."""
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+
+class OrganisationKind(models.TextChoices):
+    LOCAL_AUTHORITY = "local_authority", "Local authority children's services"
+    NURSERY = "nursery", "Nursery or early years setting"
+    HEALTH = "health", "Health"
+    POLICE = "police", "Police"
+    OTHER = "other", "Other agency"
+
+
+class Role(models.TextChoices):
+    """What a person does; ladders name these (single-agency) or a tier they map to (multi-agency)."""
+
+    PRACTITIONER = "practitioner", "Practitioner"
+    SOCIAL_WORKER = "social_worker", "Social worker"
+    ASSISTANT_TEAM_MANAGER = "assistant_team_manager", "Assistant team manager"
+    TEAM_MANAGER = "team_manager", "Team manager"
+    SERVICE_MANAGER = "service_manager", "Service manager"
+    STRATEGIC_MANAGER = "strategic_manager", "Strategic manager"
+    HEAD_OF_SERVICE = "head_of_service", "Head of service"
+    ASSISTANT_DIRECTOR = "assistant_director", "Assistant director"
+    DEPUTY_DIRECTOR = "deputy_director", "Deputy director"
+    DIRECTOR = "director", "Director of children's services"
+    PSW = "psw", "Principal social worker"
+    CONFERENCE_REVIEW_MANAGER = "conference_review_manager", "Conference and review manager"
+    DESIGNATED_SAFEGUARDING_LEAD = "designated_safeguarding_lead", "Designated safeguarding lead"
+    NURSERY_MANAGER = "nursery_manager", "Nursery manager"
+    OWNER = "owner", "Owner"
+    QAP_CHAIR = "qap_chair", "QA&P sub-group chair"
+    BOARD_MEMBER = "board_member", "Partnership board member"
+
+
+class Tier(models.TextChoices):
+    """The levels of a multi-agency ladder, each organisation mapping its roles onto them."""
+
+    PRACTITIONER = "practitioner", "Practitioner"
+    MANAGER = "manager", "Manager"
+    SENIOR_MANAGER = "senior_manager", "Senior manager"
+    SENIOR_LEADER = "senior_leader", "Senior leader"
+
+
+# CONTRACT section 4: the default role -> tier mapping by kind of organisation.
+DEFAULT_TIERS: dict[str, dict[str, str]] = {
+    OrganisationKind.LOCAL_AUTHORITY: {
+        Role.SOCIAL_WORKER: Tier.PRACTITIONER,
+        Role.PRACTITIONER: Tier.PRACTITIONER,
+        Role.TEAM_MANAGER: Tier.MANAGER,
+        Role.SERVICE_MANAGER: Tier.SENIOR_MANAGER,
+        Role.HEAD_OF_SERVICE: Tier.SENIOR_LEADER,
+    },
+    OrganisationKind.NURSERY: {
+        Role.PRACTITIONER: Tier.PRACTITIONER,
+        Role.DESIGNATED_SAFEGUARDING_LEAD: Tier.MANAGER,
+        Role.NURSERY_MANAGER: Tier.SENIOR_MANAGER,
+        Role.OWNER: Tier.SENIOR_LEADER,
+    },
+}
+
+
+class Partnership(models.Model):
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=200)
+    members = models.ManyToManyField("Organisation", related_name="partnerships", blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Organisation(models.Model):
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=32, choices=OrganisationKind.choices, default=OrganisationKind.LOCAL_AUTHORITY)
+    close_of_business = models.TimeField(default=dt.time(17, 0), help_text="Deadlines fall at this local time.")
+    emergency_contacts = models.TextField(
+        blank=True, help_text="Shown before anything else when someone raises an imminent-risk escalation."
+    )
+    active_staff = models.PositiveIntegerField(
+        default=0, help_text="Staff count used for 'escalations per 100 staff' (0: count active users)."
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def closure_dates(self) -> frozenset[dt.date]:
+        """Return the organisation's closure days (cached on the instance)."""
+        cached = getattr(self, "_closure_dates", None)
+        if cached is None:
+            cached = frozenset(self.closure_days.values_list("date", flat=True))
+            self._closure_dates = cached
+        return cached
+
+    def tier_of(self, role: str) -> str | None:
+        mapping = getattr(self, "_tier_map", None)
+        if mapping is None:
+            mapping = dict(self.tier_mappings.values_list("role", "tier"))
+            self._tier_map = mapping
+        return mapping.get(role)
+
+    def roles_for_tier(self, tier: str) -> list[str]:
+        return list(self.tier_mappings.filter(tier=tier).values_list("role", flat=True))
+
+
+class ClosureDay(models.Model):
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="closure_days")
+    date = models.DateField()
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [models.UniqueConstraint(fields=["organisation", "date"], name="one_closure_a_day")]
+
+    def __str__(self) -> str:
+        return f"{self.organisation.slug} closed {self.date:%d %b %Y}"
+
+
+class TierMapping(models.Model):
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="tier_mappings")
+    role = models.CharField(max_length=40, choices=Role.choices)
+    tier = models.CharField(max_length=20, choices=Tier.choices)
+
+    class Meta:
+        ordering = ["organisation", "tier"]
+        constraints = [models.UniqueConstraint(fields=["organisation", "role"], name="one_tier_a_role")]
+
+    def __str__(self) -> str:
+        return f"{self.organisation.slug}: {self.role} → {self.tier}"
+
+
+class Team(models.Model):
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="teams")
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["organisation", "name"]
+        constraints = [models.UniqueConstraint(fields=["organisation", "name"], name="unique_team_name")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.organisation.slug})"
+
+
+class User(AbstractUser):
+    """A member of staff, or a partnership's board member or QA&P chair (no organisation needed)."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="staff", null=True, blank=True
+    )
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.PROTECT, related_name="board", null=True, blank=True,
+        help_text="For the partnership's QA&P chair and board members.",
+    )
+    role = models.CharField(max_length=40, choices=Role.choices, default=Role.PRACTITIONER)
+    team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="members")
+    line_manager = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="reports"
+    )
+    job_title = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["username"]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username
+
+    @property
+    def is_psw(self) -> bool:
+        return self.role == Role.PSW
+
+    @property
+    def is_board_user(self) -> bool:
+        return self.role in (Role.BOARD_MEMBER, Role.QAP_CHAIR)
+
+    def line_managers(self) -> list["User"]:
+        """Return the chain above this person, nearest first (stops on a loop)."""
+        chain: list[User] = []
+        seen = {self.pk}
+        current = self.line_manager
+        while current is not None and current.pk not in seen:
+            chain.append(current)
+            seen.add(current.pk)
+            current = current.line_manager
+        return chain
+
+    def reports_below(self) -> set[int]:
+        """Return the ids of everyone this person manages, directly or further down."""
+        below: set[int] = set()
+        frontier = [self.pk]
+        while frontier:
+            ids = list(User.objects.filter(line_manager_id__in=frontier).values_list("pk", flat=True))
+            frontier = [i for i in ids if i not in below and i != self.pk]
+            below.update(frontier)
+        return below
