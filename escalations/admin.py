@@ -1,6 +1,7 @@
 from django.contrib import admin
+from django.utils import timezone
 
-from .models import Attachment, Escalation, SystemicIssue, TimelineEntry
+from .models import LIVE_STATES, Attachment, Escalation, Participant, SystemicIssue, TimelineEntry
 
 
 class TimelineInline(admin.TabularInline):
@@ -9,7 +10,34 @@ class TimelineInline(admin.TabularInline):
     model = TimelineEntry
     extra = 0
     can_delete = False
-    fields = ["at", "actor", "action", "from_state", "to_state", "stage_index", "note"]
+    fields = ["at", "actor_name", "action", "from_state", "to_state", "stage_index", "note"]
+    readonly_fields = fields
+    ordering = ["at", "pk"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+    @admin.display(description="Who")
+    def actor_name(self, obj: TimelineEntry) -> str:
+        return obj.actor_name
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ParticipantInline(admin.TabularInline):
+    """Who was drawn in (and so may see it): shown, never changed here."""
+
+    model = Participant
+    extra = 0
+    can_delete = False
+    fields = ["user", "reason"]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
@@ -19,20 +47,45 @@ class TimelineInline(admin.TabularInline):
         return False
 
 
+class OverdueFilter(admin.SimpleListFilter):
+    title = "overdue now"
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Overdue"), ("no", "Not overdue")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.overdue()
+        if self.value() == "no":
+            return queryset.not_overdue()
+        return queryset
+
+
 @admin.register(Escalation)
 class EscalationAdmin(admin.ModelAdmin):
-    """Read-only: every change goes through the services (the web app or the API)."""
+    """View only: every change goes through the services (the web app or the API), which write the timeline."""
 
-    list_display = ["pk", "case", "ladder", "state", "risk_level", "stage_index", "holder", "stage_deadline", "raised_by"]
-    list_filter = ["state", "risk_level", "ladder__slug", "raising_organisation"]
-    search_fields = ["case__reference", "raised_by__username", "holder__username"]
+    list_display = ["pk", "case", "ladder", "state", "risk_level", "stage_index", "holder", "stage_deadline",
+                    "is_overdue_now", "raising_organisation", "receiving_organisation", "raised_at"]
+    list_filter = ["state", OverdueFilter, "risk_level", "ladder__slug", "raising_organisation",
+                   "receiving_organisation", ("board_logged_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["case", "ladder", "holder", "raising_organisation", "receiving_organisation"]
+    search_fields = ["=id", "case__reference", "raised_by__username", "holder__username"]
     date_hierarchy = "raised_at"
-    inlines = [TimelineInline]
+    inlines = [ParticipantInline, TimelineInline]
+
+    @admin.display(description="Overdue", boolean=True)
+    def is_overdue_now(self, obj: Escalation) -> bool:
+        return obj.state in LIVE_STATES and obj.is_overdue(timezone.now())
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in Escalation._meta.fields]
 
     def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
     def has_delete_permission(self, request, obj=None):
@@ -42,7 +95,10 @@ class EscalationAdmin(admin.ModelAdmin):
 @admin.register(TimelineEntry)
 class TimelineEntryAdmin(admin.ModelAdmin):
     list_display = ["at", "escalation", "actor", "action", "from_state", "to_state", "stage_index"]
-    list_filter = ["action"]
+    list_filter = ["action", "to_state"]
+    list_select_related = ["escalation__case", "actor"]
+    search_fields = ["=escalation__id", "actor__username", "note"]
+    date_hierarchy = "at"
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in TimelineEntry._meta.fields]
@@ -61,12 +117,16 @@ class TimelineEntryAdmin(admin.ModelAdmin):
 class SystemicIssueAdmin(admin.ModelAdmin):
     list_display = ["title", "organisation", "kind", "status", "owner", "created_at"]
     list_filter = ["organisation", "kind", "status"]
-    search_fields = ["title"]
+    list_select_related = ["organisation", "owner"]
+    search_fields = ["title", "description"]
+    raw_id_fields = ["escalations", "owner", "raised_by"]
 
 
 @admin.register(Attachment)
 class AttachmentAdmin(admin.ModelAdmin):
     list_display = ["original_name", "escalation", "uploaded_by", "uploaded_at", "size"]
+    list_select_related = ["escalation__case", "uploaded_by"]
+    search_fields = ["original_name", "=escalation__id"]
     readonly_fields = ["escalation", "file", "original_name", "content_type", "size", "uploaded_by", "uploaded_at"]
 
     def has_add_permission(self, request):

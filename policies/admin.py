@@ -1,22 +1,41 @@
 from django.contrib import admin, messages
+from django.db.models import Count
 
 from .models import Category, Ladder, RiskRule, Stage
 from .services import ladder_freeze_version
 
 
-class StageInline(admin.TabularInline):
+class _VersionedInline(admin.TabularInline):
+    """A frozen ladder version is history: its stages, categories and rules are shown, never changed."""
+
+    extra = 0
+
+    def _current(self, obj) -> bool:
+        return obj is None or obj.is_current
+
+    def has_add_permission(self, request, obj=None):
+        return self._current(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._current(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._current(obj) and super().has_delete_permission(request, obj)
+
+
+class StageInline(_VersionedInline):
     model = Stage
-    extra = 0
+    fields = ["index", "name", "role", "tier", "in_receiving_organisation", "working_days", "final", "exceptional"]
 
 
-class CategoryInline(admin.TabularInline):
+class CategoryInline(_VersionedInline):
     model = Category
-    extra = 0
+    fields = ["position", "slug", "label", "group"]
 
 
-class RiskRuleInline(admin.TabularInline):
+class RiskRuleInline(_VersionedInline):
     model = RiskRule
-    extra = 0
+    fields = ["risk_level", "entry_stage", "entry_working_days", "on_missed_deadline", "alert_psw", "entry_fixed"]
 
 
 @admin.register(Ladder)
@@ -24,16 +43,49 @@ class LadderAdmin(admin.ModelAdmin):
     """Saving a ladder freezes what was stored as a version of its own, so live escalations keep the
     rules they were raised on, and the edited ladder becomes the next, current version."""
 
-    list_display = ["slug", "version", "is_current", "name", "organisation", "partnership"]
-    list_filter = ["is_current", "organisation", "partnership"]
-    search_fields = ["slug", "name"]
+    list_display = ["slug", "version", "is_current", "name", "owner", "stage_count", "timescale", "escalation_count"]
+    list_filter = ["is_current", "organisation", "partnership", "skip_allowed", "mediation_allowed"]
+    search_fields = ["slug", "name", "source"]
+    list_select_related = ["organisation", "partnership"]
     readonly_fields = ["version", "is_current", "created_at"]
     inlines = [StageInline, CategoryInline, RiskRuleInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(
+            stages_n=Count("stages", distinct=True), escalations_n=Count("escalations", distinct=True),
+        ).prefetch_related("stages")
+
+    @admin.display(description="Owner")
+    def owner(self, obj: Ladder) -> str:
+        return str(obj.organisation or obj.partnership)
+
+    @admin.display(description="Stages", ordering="stages_n")
+    def stage_count(self, obj: Ladder) -> int:
+        return obj.stages_n
+
+    @admin.display(description="Whole timescale (working days)")
+    def timescale(self, obj: Ladder) -> str:
+        if obj.overall_working_days:
+            return f"{obj.overall_working_days} (overall, from stage {obj.overall_from_stage})"
+        # The reports' target: the ordinary stages' response times (an exceptional stage comes after the end).
+        return str(sum(s.working_days for s in obj.stages.all() if not s.exceptional))
+
+    @admin.display(description="Escalations on this version", ordering="escalations_n")
+    def escalation_count(self, obj: Ladder) -> int:
+        return obj.escalations_n
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and not obj.is_current:
             return [f.name for f in Ladder._meta.fields]  # a frozen version is history
+        if obj is not None:
+            # Versions are found by slug: renaming it would split a ladder's history.
+            return [*self.readonly_fields, "slug"]
         return self.readonly_fields
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and not obj.is_current:
+            return False  # view only: saving would freeze a copy of history
+        return super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
         return False

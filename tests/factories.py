@@ -18,6 +18,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
         django_get_or_create = ["username"]
+        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user-{n}")
     first_name = "Test"
@@ -25,7 +26,11 @@ class UserFactory(factory.django.DjangoModelFactory):
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
     organisation = factory.SubFactory(OrganisationFactory)
     role = Role.SOCIAL_WORKER
-    password = factory.PostGenerationMethodCall("set_password", "demo-pass-2026")
+    @factory.post_generation
+    def password(self, create, extracted, **kwargs):
+        self.set_password(extracted or "demo-pass-2026")
+        if create:
+            self.save(update_fields=["password"])
 
 
 class CaseFactory(factory.django.DjangoModelFactory):
