@@ -33,10 +33,12 @@ def is_psw_for(user, escalation) -> bool:
 
 @rules.predicate
 def is_qap_chair_for(user, escalation) -> bool:
+    """The partnership's QA&P chair, on an escalation logged with the board (the only ones the chair sees)."""
     return (
         escalation is not None
         and user.role == Role.QAP_CHAIR
         and user.partnership_id is not None
+        and escalation.board_logged_at is not None
         and escalation.ladder.partnership_id == user.partnership_id
     )
 

@@ -140,7 +140,7 @@ def _changing(escalation: Escalation | int, *, actor: User | None, permission: s
     pk = escalation if isinstance(escalation, int) else escalation.pk
     try:
         with transaction.atomic():
-            locked = Escalation.objects.select_for_update().select_related(
+            locked = Escalation.objects.select_for_update(of=("self",)).select_related(
                 "ladder", "case", "raised_by", "raising_organisation", "receiving_organisation", "holder"
             ).get(pk=pk)
             if expected_version is not None and locked.version != expected_version:
@@ -420,7 +420,7 @@ def escalation_start_mediation(*, escalation: Escalation, actor: User, mediator:
         before = esc.state
         _require(esc.ladder.mediation_allowed, f"{esc.ladder.name} has no mediation.")
         _require(can_proceed(esc.start_mediation), f"Mediation cannot start while the escalation is {esc.get_state_display().lower()}.")
-        if not mediator.is_active:
+        if mediator is None or not mediator.is_active:
             raise ValidationError({"mediator": ["Choose an active person as mediator."]})
         if mediator.pk in (esc.holder_id, esc.raised_by_id):
             raise ValidationError({"mediator": ["The mediator cannot be a party to the disagreement: the mediator is never the decision maker."]})
@@ -486,55 +486,5 @@ def escalation_add_note(*, escalation: Escalation, actor: User, note: str) -> Es
 
 
 # --- the clock ---------------------------------------------------------------------------------------
-def escalation_handle_missed_deadline(*, escalation_id: int, now: dt.datetime) -> str:
-    """Apply the ladder's missed-deadline rule once for the current stage deadline.
-
-    Returns what was done: "advanced", "notified", "meeting_arranged" (no action: a meeting was
-    arranged in time) or "" (nothing due any more).
-    """
-    from policies.models import MissedDeadlineAction
-
-    with _changing(escalation_id, actor=None, permission=None) as esc:
-        if (esc.state not in (State.OPEN, State.MEETING_ARRANGED) or esc.stage_deadline > now
-                or esc.missed_deadline_handled == esc.stage_deadline):
-            return ""
-        missed = esc.stage_deadline
-        if esc.state == State.MEETING_ARRANGED:
-            # A meeting arranged before the deadline stops the missed-meeting rule (Bexley 5.4).
-            esc.missed_deadline_handled = missed
-            esc.save(update_fields=["missed_deadline_handled"])
-            return "meeting_arranged"
-        rule = esc.ladder.rule_for(esc.risk_level)
-        nxt = esc.next_stage_index()
-        can_advance = nxt is not None and not esc.ladder.stage(nxt).exceptional
-        if rule.on_missed_deadline == MissedDeadlineAction.ADVANCE and can_advance:
-            before = esc.state
-            esc.escalate(to_stage=nxt)
-            esc.times_auto_advanced += 1
-            _climb(esc, to_stage=nxt, actor=None, action=Action.AUTO_ADVANCE, before=before,
-                   reason=f"The deadline of {timezone.localtime(missed):%H:%M on %A %d %B} passed with no meeting arranged.",
-                   kind=Kind.AUTO_ADVANCED, now=now, require_holder=False)
-            return "advanced"
-        esc.missed_deadline_handled = missed
-        esc.save(update_fields=["missed_deadline_handled"])
-        timeline_record(escalation=esc, actor=None, action=Action.DEADLINE_MISSED, from_state=esc.state, at=now,
-                        note="The deadline passed with no meeting arranged. The raiser may proceed to the next level.",
-                        params={"deadline": missed.isoformat()})
-        extra = ("psw",) if esc.risk_level != RiskLevel.STANDARD or rule.on_missed_deadline == MissedDeadlineAction.ADVANCE else ()
-        notify(kind=Kind.DEADLINE_MISSED, escalation=esc, actor=None, extra_parts=extra)
-        return "notified"
-
-
-def escalation_handle_overall_deadline(*, escalation_id: int, now: dt.datetime) -> str:
-    """Tell the raiser, holder and PSW once that the procedure's overall timescale has passed."""
-    with _changing(escalation_id, actor=None, permission=None) as esc:
-        if (esc.state not in LIVE_STATES or esc.overall_deadline is None or esc.overall_deadline > now
-                or esc.overall_deadline_handled):
-            return ""
-        esc.overall_deadline_handled = True
-        esc.save(update_fields=["overall_deadline_handled"])
-        timeline_record(escalation=esc, actor=None, action=Action.OVERALL_DEADLINE_MISSED, from_state=esc.state,
-                        at=now, note="The procedure's overall timescale has passed.",
-                        params={"overall_deadline": esc.overall_deadline.isoformat()})
-        notify(kind=Kind.OVERALL_DEADLINE_MISSED, escalation=esc, actor=None)
-        return "notified"
+# The deadline clock's writes (missed stage and overall deadlines, reminders) live in
+# ``escalations.deadlines``: they are made in bulk, a batch at a time, reusing ``stage_enter`` above.

@@ -110,7 +110,8 @@ class Organisation(models.Model):
         return mapping.get(role)
 
     def roles_for_tier(self, tier: str) -> list[str]:
-        return list(self.tier_mappings.filter(tier=tier).values_list("role", flat=True))
+        """Return the roles mapped onto a tier, in the order they were mapped (the holder rule prefers the first)."""
+        return list(self.tier_mappings.filter(tier=tier).order_by("pk").values_list("role", flat=True))
 
 
 class ClosureDay(models.Model):

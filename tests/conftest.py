@@ -78,3 +78,48 @@ def raise_escalation(people):
         return raise_for_test(people=people, username=username, ladder_slug=ladder_slug, **kwargs)
 
     return go
+
+
+@pytest.fixture(scope="module")
+def seeded_once(django_db_setup, django_db_blocker):
+    """Seed the ladders and demo people once for a module, in a transaction rolled back at its end.
+
+    Each test then runs in a savepoint inside it, so ``ladders`` and ``people`` only read (about
+    three times faster). Use it with ``pytest.mark.usefixtures("seeded_once")`` in modules whose
+    tests are not transactional (``transaction=True`` tests flush the database and cannot nest).
+    """
+    from django.db import transaction
+    from django.test.utils import override_settings
+
+    from escalations.demo import _people
+    from policies.services import policies_seed
+
+    # Module fixtures run before the per-test settings above: hash the demo passwords fast here too.
+    fast_hashing = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
+    with django_db_blocker.unblock(), fast_hashing, transaction.atomic():
+        policies_seed()
+        _people()
+        yield
+        transaction.set_rollback(True)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Run the browser journeys and the real-worker test only where CI switches them on, and the
+    PostgreSQL-only tests only on PostgreSQL; say why when they do not run."""
+    import os
+
+    from django.conf import settings
+
+    on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+    gates = {
+        "browser": (os.environ.get("BROWSER_TESTS") == "1", "real-browser journeys run with BROWSER_TESTS=1 (CI)"),
+        "celery_integration": (
+            os.environ.get("CELERY_INTEGRATION") == "1" and bool(os.environ.get("REDIS_URL")),
+            "the real Celery worker test runs with CELERY_INTEGRATION=1 and REDIS_URL (CI)",
+        ),
+        "postgres": (on_postgres, "needs PostgreSQL row locks (CI runs the suite on PostgreSQL too)"),
+    }
+    for item in items:
+        for marker, (enabled, reason) in gates.items():
+            if marker in item.keywords and not enabled:
+                item.add_marker(pytest.mark.skip(reason=reason))
