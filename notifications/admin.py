@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Notification, Preference
+from .models import DigestSent, Notification, Preference
 
 
 @admin.register(Notification)
@@ -16,4 +16,13 @@ class NotificationAdmin(admin.ModelAdmin):
 
 @admin.register(Preference)
 class PreferenceAdmin(admin.ModelAdmin):
-    list_display = ["user", "email_frequency"]
+    list_display = ["user", "email_frequency", "changed_at"]
+
+
+@admin.register(DigestSent)
+class DigestSentAdmin(admin.ModelAdmin):
+    list_display = ["day", "recipient", "notification_count", "sent_at"]
+    readonly_fields = [f.name for f in DigestSent._meta.fields]
+
+    def has_add_permission(self, request):
+        return False

@@ -1,5 +1,13 @@
-"""Compose and send notification e-mails: the escalation, the case reference and a link; never a child's name."""
+"""Compose and send notification e-mails: the escalation, the case reference and a link; never a child's name.
+
+One plain-text and one HTML layout (``notifications/email/notification.txt|html``) state what
+happened, the escalation's details and what to do next; the next step is written per kind, and per
+part the reader plays, in ``notifications/email/next/<kind>.txt``. The PSW's daily digest and a
+person's daily digest have layouts of their own.
+"""
 from __future__ import annotations
+
+import datetime as dt
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -8,21 +16,64 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from .models import EmailFrequency, Notification
+from .models import EmailFrequency, Kind, Notification
+from .texts import part_of, when
+
+SUBJECT_PREFIX = "[Escalation Tracker]"
+RISK_WORDS = {"standard": "standard", "significant_harm": "significant harm", "imminent": "imminent risk"}
+
+# The subject line per kind; {ref} is "escalation N, case REF", {due} the deadline in words.
+SUBJECTS: dict[str, str] = {
+    Kind.ESCALATION_RAISED: "Escalation raised: {ref}",
+    Kind.PSW_ALERT: "Urgent: {risk} escalation raised, {ref}",
+    Kind.STAGE_ESCALATED: "Escalated to {stage}: {ref}",
+    Kind.MEETING_ARRANGED: "Meeting arranged: {ref}",
+    Kind.RESPONSE_RECORDED: "Decision recorded: {ref}",
+    Kind.DEADLINE_MISSED: "Deadline missed: {ref}",
+    Kind.AUTO_ADVANCED: "Moved to {stage} by the deadline clock: {ref}",
+    Kind.OVERALL_DEADLINE_MISSED: "Overall timescale missed: {ref}",
+    Kind.RESOLVED: "Resolved: {ref}",
+    Kind.WITHDRAWN: "Withdrawn: {ref}",
+    Kind.REOPENED: "Reopened at {stage}: {ref}",
+    Kind.BOARD_LOGGED: "Logged with the QA&P sub-group: {ref}",
+    Kind.MEDIATION_STARTED: "Mediation started: {ref}",
+    Kind.MEDIATION_ENDED: "Mediation ended: {ref}",
+    Kind.REASSIGNED: "Reassigned: {ref}",
+    Kind.DEADLINE_REMINDER: "Response due by {due}: {ref}",
+    Kind.PSW_DIGEST: "Overdue escalations in {organisation} on {day}",
+}
+
+
+def site_link(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def escalation_link(escalation_id: int) -> str:
+    return site_link(reverse("escalations:detail", args=[escalation_id]))
 
 
 def wants_now(notification: Notification) -> bool:
+    """Say whether this notification's e-mail goes now (else it waits for the digest, or never)."""
     if notification.urgent:
         return True
     pref = getattr(notification.recipient, "notification_preference", None)
-    return pref is None or pref.email_frequency == EmailFrequency.IMMEDIATE
+    frequency = pref.email_frequency if pref is not None else EmailFrequency.IMMEDIATE
+    if notification.kind == Kind.PSW_DIGEST:
+        # Already a once-a-day summary: it goes unless the person chose no e-mail at all.
+        return frequency != EmailFrequency.NONE
+    return frequency == EmailFrequency.IMMEDIATE
 
 
 def notification_emails_send(*, notification_ids: list[int]) -> int:
-    """Send each unsent, due-now notification once: the row is claimed before the mail leaves."""
+    """Send each unsent, due-now notification once: the row is claimed before the mail leaves.
+
+    The claim and the send share one transaction: if the backend fails, the claim is undone and a
+    retry sends it; if a second task claims first, this one skips it.
+    """
     sent = 0
     rows = Notification.objects.filter(pk__in=notification_ids, email_sent_at__isnull=True).select_related(
-        "recipient", "recipient__notification_preference", "escalation", "escalation__case"
+        "recipient", "recipient__notification_preference", "escalation", "escalation__case",
+        "escalation__ladder", "escalation__holder", "escalation__raised_by", "escalation__mediator",
     )
     for notification in rows:
         if not notification.recipient.email or not wants_now(notification):
@@ -38,23 +89,79 @@ def notification_emails_send(*, notification_ids: list[int]) -> int:
     return sent
 
 
-def message_build(notification: Notification) -> EmailMultiAlternatives:
+def _subject(notification: Notification) -> str:
     escalation = notification.escalation
-    link = settings.SITE_URL.rstrip("/") + (
-        reverse("escalations:detail", args=[escalation.pk]) if escalation else reverse("notifications:list")
-    )
-    context = {
+    fields = {"ref": "", "stage": "", "due": when(notification.deadline), "risk": "",
+              "organisation": notification.params.get("organisation", ""),
+              "day": notification.params.get("day_words", "")}
+    if escalation is not None:
+        fields.update(
+            ref=f"escalation {escalation.pk}, case {escalation.case.reference}",
+            stage=escalation.ladder.stage(notification.stage_index).name
+            if notification.stage_index is not None else escalation.stage.name,
+            risk=RISK_WORDS.get(escalation.risk_level, escalation.risk_level),
+        )
+    template = SUBJECTS.get(notification.kind, "{ref}")
+    return f"{SUBJECT_PREFIX} {template.format(**fields)}"
+
+
+def email_context(notification: Notification) -> dict:
+    escalation = notification.escalation
+    context: dict = {
         "notification": notification,
-        "escalation": escalation,
-        "reference": escalation.case.reference if escalation else "",
-        "link": link,
         "recipient": notification.recipient,
+        "escalation": escalation,
+        "link": escalation_link(escalation.pk) if escalation else site_link(reverse("notifications:list")),
+        "notifications_link": site_link(reverse("notifications:list")),
+        "preferences_link": site_link(reverse("notifications:preferences")),
+        "part": part_of(escalation, notification.recipient) if escalation else "other",
+        "is_mediator": bool(escalation and escalation.mediator_id == notification.recipient_id),
     }
-    subject = f"[Escalation Tracker] {notification.get_kind_display()}"
-    if escalation:
-        subject += f": escalation {escalation.pk} (case {escalation.case.reference})"
-    text = render_to_string("notifications/email/notification.txt", context)
-    html = render_to_string("notifications/email/notification.html", context)
-    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [notification.recipient.email])
+    if escalation is not None:
+        context.update(
+            reference=escalation.case.reference,
+            stage_name=escalation.stage.name,
+            holder_name=escalation.holder.display_name if escalation.holder_id else "Nobody yet",
+            deadline_words=when(escalation.stage_deadline),
+            overall_deadline_words=when(escalation.overall_deadline) if escalation.overall_deadline else "",
+            live=escalation.is_live,
+        )
+    if notification.kind == Kind.PSW_DIGEST:
+        context["overdue"] = [
+            {**item, "link": escalation_link(item["id"]),
+             "deadline_words": when(dt.datetime.fromisoformat(item["deadline"]))}
+            for item in notification.params.get("overdue", [])
+        ]
+    return context
+
+
+def message_build(notification: Notification) -> EmailMultiAlternatives:
+    """Build the e-mail of one notification from its kind's plain-text and HTML templates."""
+    context = email_context(notification)
+    # The PSW's digest lists many escalations; every other kind describes one, with its next step.
+    name = "psw_digest" if notification.kind == Kind.PSW_DIGEST else "notification"
+    text = render_to_string(f"notifications/email/{name}.txt", context)
+    html = render_to_string(f"notifications/email/{name}.html", context)
+    message = EmailMultiAlternatives(_subject(notification), text, settings.DEFAULT_FROM_EMAIL,
+                                     [notification.recipient.email])
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def digest_message_build(*, recipient, notifications: list[Notification], day: dt.date) -> EmailMultiAlternatives:
+    """Build one person's daily digest of the notifications that waited for it."""
+    items = [
+        {"notification": n, "link": escalation_link(n.escalation_id) if n.escalation_id else None}
+        for n in notifications
+    ]
+    context = {
+        "recipient": recipient, "items": items, "day_words": f"{day:%A} {day.day} {day:%B %Y}",
+        "notifications_link": site_link(reverse("notifications:list")),
+        "preferences_link": site_link(reverse("notifications:preferences")),
+    }
+    subject = f"{SUBJECT_PREFIX} Your daily digest: {len(items)} notification{'s' if len(items) != 1 else ''}"
+    text = render_to_string("notifications/email/daily_digest.txt", context)
+    html = render_to_string("notifications/email/daily_digest.html", context)
+    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [recipient.email])
     message.attach_alternative(html, "text/html")
     return message

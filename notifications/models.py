@@ -44,6 +44,8 @@ class Notification(models.Model):
     read_at = models.DateTimeField(null=True, blank=True)
     email_sent_at = models.DateTimeField(null=True, blank=True)
     urgent = models.BooleanField(default=False)
+    # Structured detail for the e-mail (the PSW digest's list of overdue escalations); never a child's name.
+    params = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -69,6 +71,25 @@ class EmailFrequency(models.TextChoices):
 class Preference(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference")
     email_frequency = models.CharField(max_length=20, choices=EmailFrequency.choices, default=EmailFrequency.IMMEDIATE)
+    # When the frequency was last chosen: a first digest covers only what arrived since then, so
+    # someone moving from "no e-mail" to the digest is not sent months of old news.
+    changed_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.email_frequency}"
+
+
+class DigestSent(models.Model):
+    """One daily digest e-mail sent to one person: the database refuses a second on the same day."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digests_sent")
+    day = models.DateField(help_text="The local (Europe/London) date of the digest.")
+    sent_at = models.DateTimeField(default=timezone.now)
+    notification_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-day"]
+        constraints = [models.UniqueConstraint(fields=["recipient", "day"], name="one_digest_a_day")]
+
+    def __str__(self) -> str:
+        return f"digest for {self.recipient_id} on {self.day:%Y-%m-%d}"

@@ -2,69 +2,65 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Kind, Notification
-from .recipients import recipients_for
+from .models import EmailFrequency, Kind, Notification, Preference
+from .recipients import SERIOUS_RISK_LEVELS, recipients_for
+from .texts import message_for
 
-# Kinds that always go by e-mail at once, whatever the person's digest preference.
+__all__ = [
+    "ALWAYS_URGENT", "dedupe_key", "is_urgent", "message_for", "notification_create_many",
+    "notification_mark_all_read", "notification_mark_read", "notify", "preference_set",
+]
+
+# Kinds that always go by e-mail at once, whatever the person's digest preference: the PSW's alert
+# (Bexley 5.3, 5.5) and the clock's moves and missed timescales.
 ALWAYS_URGENT = {Kind.PSW_ALERT, Kind.AUTO_ADVANCED, Kind.OVERALL_DEADLINE_MISSED}
 
 
 def is_urgent(kind: str, escalation) -> bool:
+    """Say whether this kind of event must reach its readers at once, digest or not."""
     if kind in ALWAYS_URGENT:
         return True
-    return kind == Kind.DEADLINE_MISSED and escalation is not None and escalation.risk_level != "standard"
+    return kind == Kind.DEADLINE_MISSED and escalation is not None and escalation.risk_level in SERIOUS_RISK_LEVELS
 
 
 def dedupe_key(*, recipient_id: int, kind: str, escalation_id: int | None, stage_index: int | None,
                deadline: dt.datetime | None, discriminator: str = "") -> str:
+    """Build the unique key of one event for one person: recipient, kind, escalation, stage, deadline."""
     stamp = deadline.astimezone(dt.timezone.utc).strftime("%Y%m%dT%H%M%S") if deadline else "-"
-    return f"{recipient_id}:{kind}:{escalation_id or '-'}:{stage_index if stage_index is not None else '-'}:{stamp}:{discriminator}"[:255]
+    stage = stage_index if stage_index is not None else "-"
+    return f"{recipient_id}:{kind}:{escalation_id or '-'}:{stage}:{stamp}:{discriminator}"[:255]
 
 
-def message_for(kind: str, escalation, *, actor=None) -> str:
-    """A short line naming the escalation and case reference, never the child's name."""
-    from django.template.defaultfilters import date as date_filter
+def _may_open(user, escalation) -> bool:
+    from escalations.models import Escalation
 
-    who = actor.display_name if actor is not None else "The deadline clock"
-    ref = f"Escalation {escalation.pk} (case {escalation.case.reference})"
-    stage = escalation.stage.name
-    due = date_filter(timezone.localtime(escalation.stage_deadline), "ga \\o\\n l j F")
-    lines = {
-        Kind.ESCALATION_RAISED: f"{ref} was raised by {who} and awaits your response at {stage} by {due}.",
-        Kind.PSW_ALERT: f"{ref} was raised at {escalation.get_risk_level_display().lower()}: {stage}, due by {due}.",
-        Kind.STAGE_ESCALATED: f"{ref} was escalated by {who} to {stage}, due by {due}.",
-        Kind.MEETING_ARRANGED: f"{who} arranged a meeting on {ref}.",
-        Kind.RESPONSE_RECORDED: f"{who} recorded a decision on {ref}: {escalation.get_decision_display() or 'see the record'}.",
-        Kind.DEADLINE_MISSED: f"The deadline at {stage} on {ref} has passed with no meeting arranged. The raiser may proceed to the next level.",
-        Kind.AUTO_ADVANCED: f"{ref} was moved by the clock to {stage} because the deadline passed; now due by {due}.",
-        Kind.OVERALL_DEADLINE_MISSED: f"{ref} has passed the procedure's overall timescale.",
-        Kind.RESOLVED: f"{ref} is resolved. Read the written record of the outcome.",
-        Kind.WITHDRAWN: f"{ref} was withdrawn by {who}.",
-        Kind.REOPENED: f"{ref} was reopened by {who} at {stage}, due by {due}.",
-        Kind.BOARD_LOGGED: f"{ref} was logged with the QA&P sub-group by {who}.",
-        Kind.MEDIATION_STARTED: f"Mediation started on {ref}.",
-        Kind.MEDIATION_ENDED: f"Mediation ended on {ref}.",
-        Kind.REASSIGNED: f"{ref} at {stage} is now held by {escalation.holder.display_name if escalation.holder_id else 'nobody'}.",
-        Kind.DEADLINE_REMINDER: f"{ref} at {stage} is due by {due}.",
-    }
-    return lines.get(kind, f"{ref}: {Kind(kind).label}.")
+    return Escalation.objects.visible_to(user).filter(pk=escalation.pk).exists()
 
 
-def notification_create_many(*, kind: str, escalation, recipients, actor=None, discriminator: str = "",
-                             message: str | None = None, deadline: dt.datetime | None = None) -> list[Notification]:
+def notification_create_many(*, kind: str, escalation, recipients: Iterable, actor=None, discriminator: str = "",
+                             message: str | None = None, deadline: dt.datetime | None = None,
+                             params: dict | None = None) -> list[Notification]:
     """Create one notification per recipient; a duplicate key is refused by the database and skipped.
 
-    Returns the notifications that are new. E-mail for them is queued after the transaction commits.
+    People who may not open the escalation are left out. Without ``message``, each reader gets the
+    line written for the part they play. Returns the notifications that are new; their e-mail is
+    queued once the transaction commits, so nothing leaves for a change that rolled back.
     """
-    if not recipients:
+    if escalation is None and message is None:
+        raise ValueError("A notification that is not about one escalation needs its message.")
+    people = [user for user in recipients if user is not None and user.is_active]
+    if escalation is not None:
+        people = [user for user in people if _may_open(user, escalation)]
+    if not people:
         return []
     deadline = deadline if deadline is not None else (escalation.stage_deadline if escalation else None)
     stage_index = escalation.stage_index if escalation else None
-    text = message or message_for(kind, escalation, actor=actor)
     urgent = is_urgent(kind, escalation)
     now = timezone.now()
     rows = [
@@ -72,13 +68,17 @@ def notification_create_many(*, kind: str, escalation, recipients, actor=None, d
             recipient=user, kind=kind, escalation=escalation, stage_index=stage_index, deadline=deadline,
             dedupe_key=dedupe_key(recipient_id=user.pk, kind=kind, escalation_id=escalation.pk if escalation else None,
                                   stage_index=stage_index, deadline=deadline, discriminator=discriminator),
-            message=text, urgent=urgent, created_at=now,
+            message=message if message is not None else message_for(kind, escalation, actor=actor, recipient=user),
+            urgent=urgent, created_at=now, params=params or {},
         )
-        for user in recipients
+        for user in people
     ]
     keys = [row.dedupe_key for row in rows]
     existing = set(Notification.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True))
     fresh = [row for row in rows if row.dedupe_key not in existing]
+    if not fresh:
+        return []
+    # ignore_conflicts: a concurrent identical event that won the race keeps its row, this one adds none.
     Notification.objects.bulk_create(fresh, ignore_conflicts=True)
     created = list(Notification.objects.filter(dedupe_key__in=[row.dedupe_key for row in fresh]))
     if created:
@@ -102,6 +102,7 @@ def _queue_email(notification_ids: list[int]) -> None:
 
 
 def notification_mark_read(*, notification: Notification) -> Notification:
+    """Mark one notification as read (once: the first reading's time is kept)."""
     if notification.read_at is None:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])
@@ -109,4 +110,19 @@ def notification_mark_read(*, notification: Notification) -> Notification:
 
 
 def notification_mark_all_read(*, user) -> int:
+    """Mark every unread notification of this person as read; return how many."""
     return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
+
+
+def preference_set(*, user, email_frequency: str) -> Preference:
+    """Choose how this person's non-urgent notifications reach them by e-mail."""
+    if email_frequency not in EmailFrequency.values:
+        raise ValidationError({"email_frequency": ["Choose straight away, a daily digest or no e-mail."]})
+    preference, created = Preference.objects.get_or_create(
+        user=user, defaults={"email_frequency": email_frequency, "changed_at": timezone.now()}
+    )
+    if not created and preference.email_frequency != email_frequency:
+        preference.email_frequency = email_frequency
+        preference.changed_at = timezone.now()
+        preference.save(update_fields=["email_frequency", "changed_at"])
+    return preference

@@ -1,15 +1,30 @@
-"""E-mail for notifications, sent by the worker after the transaction that created them commits."""
+"""Celery tasks for notifications: thin, they take ids or a moment, call a service, retry with backoff."""
 from __future__ import annotations
 
 from celery import shared_task
+from django.utils import timezone
 
+from .digests import digests_send
 from .emails import notification_emails_send
 
+# A mail server that is down is retried at 30 s, 60 s, 2 min... up to an hour apart (jittered so
+# that many queued tasks do not all return at once), for about a day in all.
+RETRY = {
+    "autoretry_for": (OSError,),  # smtplib.SMTPException and socket errors are OSErrors
+    "retry_backoff": 30,
+    "retry_backoff_max": 3600,
+    "retry_jitter": True,
+    "max_retries": 30,
+}
 
-@shared_task(bind=True, acks_late=True, max_retries=5, default_retry_delay=30, retry_backoff=True)
-def send_notification_emails(self, notification_ids: list[int]) -> int:
+
+@shared_task(acks_late=True, **RETRY)
+def send_notification_emails(notification_ids: list[int]) -> int:
     """Send the e-mails of these notifications that are due now and not sent yet; safe to run twice."""
-    try:
-        return notification_emails_send(notification_ids=notification_ids)
-    except OSError as exc:  # SMTP down: try again later
-        raise self.retry(exc=exc)
+    return notification_emails_send(notification_ids=notification_ids)
+
+
+@shared_task(acks_late=True, **RETRY)
+def send_daily_digests() -> str:
+    """Send today's daily digests and PSW digests (beat runs it each morning); safe to run twice a day."""
+    return digests_send(now=timezone.now()).summary()

@@ -1,0 +1,153 @@
+"""E-mail: one per notification, per kind, after commit, with the case reference and never a child's name."""
+import pytest
+from django.core import mail
+from django.db import transaction
+from django.template.loader import get_template
+
+from cases.services import case_get_or_create
+from escalations import services
+from notifications.emails import message_build
+from notifications.models import Kind, Notification
+from notifications.services import notification_create_many, preference_set
+from notifications.texts import redact, when
+from policies.models import Ladder
+from tests.conftest import at
+
+# A display name no template could produce by chance.
+CHILD = "Zebedee Quartermaine"
+EVERY_EVENT_KIND = [k for k in Kind.values if k != Kind.PSW_DIGEST]
+
+
+def _raise_on_named_case(people, username="bexley-practitioner", risk_level="standard"):
+    user = people[username]
+    case, _ = case_get_or_create(organisation=user.organisation, reference="LCS-777001", display_name=CHILD)
+    ladder = Ladder.objects.current().get(slug="bexley-internal")
+    return services.escalation_raise(
+        raised_by=user, case=case, ladder=ladder, risk_level=risk_level, category=ladder.categories.first().slug,
+        decision_challenged=f"Closing the case of {CHILD}.", concern=f"{CHILD} was seen with bruises.",
+        basis="evidence", desired_outcome=f"Assess {CHILD} again.",
+    )
+
+
+@pytest.fixture
+def named(people, travel):
+    """A live Bexley escalation whose case, concern and decision all carry the child's display name."""
+    travel(at(2026, 11, 10, 10, 0))
+    return _raise_on_named_case(people)
+
+
+def _readers(people) -> list:
+    """One reader for each part: holder, raiser, the raiser's line manager... and the PSW."""
+    return [people[u] for u in ("bexley-team-manager", "bexley-practitioner", "bexley-psw")]
+
+
+def _assert_nameless(message):
+    html = message.alternatives[0][0]
+    for part in (message.subject, message.body, html):
+        assert CHILD not in part
+        assert "Zebedee" not in part
+
+
+@pytest.mark.parametrize("kind", EVERY_EVENT_KIND)
+def test_every_kind_of_email_gives_the_escalation_reference_link_and_deadline_but_no_childs_name(kind, named, people):
+    notifications = notification_create_many(kind=kind, escalation=named, recipients=_readers(people),
+                                             discriminator="test")
+    assert len(notifications) == 3
+    for notification in notifications:
+        assert CHILD not in notification.message
+        message = message_build(notification)
+        _assert_nameless(message)
+        html = message.alternatives[0][0]
+        for part in (message.body, html):
+            assert "LCS-777001" in part
+            assert f"https://tracker.example.org/escalations/{named.pk}/" in part
+            assert when(named.stage_deadline) in part
+        assert f"escalation {named.pk}, case LCS-777001" in message.subject or kind == Kind.DEADLINE_REMINDER
+
+
+@pytest.mark.parametrize("kind", EVERY_EVENT_KIND)
+def test_every_kind_says_what_to_do_next_in_text_and_html(kind, named, people):
+    get_template(f"notifications/email/next/{kind}.txt")
+    notification = notification_create_many(kind=kind, escalation=named, recipients=[people["bexley-team-manager"]],
+                                            discriminator="test")[0]
+    message = message_build(notification)
+    assert "What to do next: " in message.body
+    assert "What to do next</h2>" in message.alternatives[0][0]
+
+
+def test_the_holder_is_asked_to_respond_and_the_raiser_is_told_they_may_proceed(named, people):
+    holder, raiser = people["bexley-team-manager"], people["bexley-practitioner"]
+    rows = {n.recipient.username: n for n in notification_create_many(
+        kind=Kind.DEADLINE_MISSED, escalation=named, recipients=[holder, raiser])}
+    assert "You may proceed to the next level" in rows["bexley-practitioner"].message
+    assert "escalate it from the escalation page" in message_build(rows["bexley-practitioner"]).body
+    assert "record your decision now" in message_build(rows["bexley-team-manager"]).body
+
+
+def test_the_written_outcome_is_shared_with_the_childs_name_withheld(named, people):
+    services.escalation_respond(escalation=named, actor=people["bexley-team-manager"], decision="agree",
+                                rationale="Agreed.")
+    services.escalation_accept(escalation=named, actor=people["bexley-practitioner"],
+                               agreed_outcome=f"Strategy discussion for {CHILD} on Thursday.",
+                               outstanding_actions="zebedee quartermaine's plan is reviewed in a week.")
+    notification = Notification.objects.get(kind=Kind.RESOLVED, recipient__username="bexley-team-manager")
+    assert "Strategy discussion for [name withheld] on Thursday." in notification.message
+    assert "[name withheld]'s plan is reviewed in a week." in notification.message
+    _assert_nameless(message_build(notification))
+
+
+def test_redaction_leaves_words_that_merely_contain_the_name():
+    assert redact("Jo and Joanna met Jo.", display_name="Jo") == "[name withheld] and Joanna met [name withheld]."
+
+
+def test_psw_alert_subject_says_it_is_urgent(people, travel):
+    travel(at(2026, 11, 10, 10, 0))
+    escalation = _raise_on_named_case(people, risk_level="imminent")
+    notification = Notification.objects.get(kind=Kind.PSW_ALERT, escalation=escalation)
+    assert message_build(notification).subject.startswith("[Escalation Tracker] Urgent: imminent risk escalation raised")
+
+
+def test_mail_is_handed_to_the_backend_only_after_the_transaction_commits(people, travel, django_capture_on_commit_callbacks):
+    travel(at(2026, 11, 10, 10, 0))
+    with django_capture_on_commit_callbacks(execute=True):
+        escalation = _raise_on_named_case(people)
+        assert mail.outbox == []
+    assert [m.to for m in mail.outbox] == [["bexley-team-manager@example.org"]]
+    assert mail.outbox[0].subject == f"[Escalation Tracker] Escalation raised: escalation {escalation.pk}, case LCS-777001"
+    assert Notification.objects.get(kind=Kind.ESCALATION_RAISED).email_sent_at is not None
+
+
+def test_no_mail_leaves_for_a_change_that_rolled_back(people, travel, django_capture_on_commit_callbacks):
+    travel(at(2026, 11, 10, 10, 0))
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            _raise_on_named_case(people, risk_level="imminent")
+            raise RuntimeError("the request failed after the escalation was written")
+    assert callbacks == []
+    assert mail.outbox == []
+    assert not Notification.objects.exists()
+
+
+def test_a_person_without_an_email_address_is_told_in_the_app_only(named, people, django_capture_on_commit_callbacks):
+    holder = people["bexley-team-manager"]
+    holder.email = ""
+    holder.save(update_fields=["email"])
+    with django_capture_on_commit_callbacks(execute=True):
+        notification_create_many(kind=Kind.DEADLINE_REMINDER, escalation=named, recipients=[holder])
+    assert mail.outbox == []
+    assert Notification.objects.filter(kind=Kind.DEADLINE_REMINDER, recipient=holder, email_sent_at=None).exists()
+
+
+def test_a_digest_reader_gets_no_immediate_mail_for_a_non_urgent_event(named, people, django_capture_on_commit_callbacks):
+    preference_set(user=people["bexley-team-manager"], email_frequency="daily_digest")
+    with django_capture_on_commit_callbacks(execute=True):
+        notification_create_many(kind=Kind.DEADLINE_REMINDER, escalation=named, recipients=[people["bexley-team-manager"]])
+    assert mail.outbox == []
+
+
+def test_urgent_mail_goes_at_once_even_to_someone_who_chose_no_email(people, travel, django_capture_on_commit_callbacks):
+    preference_set(user=people["bexley-psw"], email_frequency="none")
+    travel(at(2026, 11, 10, 10, 0))
+    with django_capture_on_commit_callbacks(execute=True):
+        _raise_on_named_case(people, risk_level="significant_harm")
+    assert ["bexley-psw@example.org"] in [m.to for m in mail.outbox]
