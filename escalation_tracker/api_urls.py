@@ -1,7 +1,35 @@
-from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+"""The REST API (CONTRACT section 7) under /api/: version 1, the OpenAPI schema and its pages."""
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from cases.apis import CaseListCreateApi
+from escalation_tracker.api import api_not_found
+from escalations.apis import ACTION_APIS, EscalationDetailApi, EscalationListCreateApi
+from notifications.apis import NotificationListApi, NotificationReadApi
+from organisations.apis import MeApi, TokenApi
+from policies.apis import LadderListApi
+
+v1 = [
+    path("auth/token/", TokenApi.as_view(), name="api-token"),
+    path("me/", MeApi.as_view(), name="api-me"),
+    path("ladders/", LadderListApi.as_view(), name="api-ladders"),
+    path("cases/", CaseListCreateApi.as_view(), name="api-cases"),
+    path("escalations/", EscalationListCreateApi.as_view(), name="api-escalations"),
+    path("escalations/<int:id>/", EscalationDetailApi.as_view(), name="api-escalation"),
+    *[
+        path(f"escalations/<int:id>/{name}/", view.as_view(), name=f"api-escalation-{name}")
+        for name, view in ACTION_APIS.items()
+    ],
+    path("notifications/", NotificationListApi.as_view(), name="api-notifications"),
+    path("notifications/<int:id>/read/", NotificationReadApi.as_view(), name="api-notification-read"),
+    path("reports/", include("reports.api_urls")),
+    # Anything else under v1 (a mistyped path, an id that is not a number) is a JSON 404.
+    re_path(r"^.*$", api_not_found),
+]
 
 urlpatterns = [
+    path("v1/", include(v1)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
 ]

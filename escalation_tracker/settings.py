@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_celery_beat",
     "rules.apps.AutodiscoverRulesConfig",
     "organisations",
@@ -145,7 +146,8 @@ USE_TZ = True
 # --- Static and uploaded files ------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -193,6 +195,12 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # How often beat sweeps for missed deadlines, in seconds (a row in the admin once seeded).
 DEADLINE_SWEEP_SECONDS = int(os.environ.get("DEADLINE_SWEEP_SECONDS", "60"))
+# Holders are reminded on the morning a deadline falls (08:00) and again this many hours before it.
+DEADLINE_REMINDER_HOURS = int(os.environ.get("DEADLINE_REMINDER_HOURS", "4"))
+# The queue the worker reads and beat sends to; a separate name keeps two installations (or a test
+# run) that share one Redis from taking each other's tasks.
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "celery")
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # --- REST API -----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -210,12 +218,27 @@ REST_FRAMEWORK = {
         "user": os.environ.get("API_RATE_USER", "1000/hour"),
         "token": os.environ.get("API_RATE_TOKEN", "20/minute"),
     },
+    # The services' refusals answer 400 / 403 / 409; every error is {field: [reasons]} or {detail}.
+    "EXCEPTION_HANDLER": "escalation_tracker.api.exception_handler",
+    # Bodies are JSON: strict types (a number is not text, "true" is not a boolean) need a typed format.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Escalation Tracker API",
     "DESCRIPTION": "Raise, follow and resolve professional disagreements about children's safeguarding decisions.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Request and response bodies are separate components (an input is never mistaken for an output).
+    "COMPONENT_SPLIT_REQUEST": True,
+    # The documentation pages load Swagger UI and Redoc from this server, never from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "escalation_tracker.api.forbid_unknown_fields",
+    ],
 }
 
 # The sign-in page lists the demo accounts (set by the run command, never in production).

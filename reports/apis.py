@@ -10,6 +10,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from escalation_tracker.api import errors
+
 from .selectors import report_period_parse, report_scope_for, themes_report
 
 
@@ -82,7 +84,7 @@ class ThemesReportApi(APIView):
             OpenApiParameter("partnership", OpenApiTypes.STR, description="Partnership slug (your own; optional)"),
             OpenApiParameter("organisation", OpenApiTypes.STR, description="Organisation slug (a PSW's own; optional)"),
         ],
-        responses={200: OutputSerializer},
+        responses={200: OutputSerializer, **errors(400, 404)},
         tags=["reports"],
     )
     def get(self, request: Request) -> Response:

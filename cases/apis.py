@@ -1,0 +1,86 @@
+"""Cases by their case-management reference: find one, or register one to raise an escalation on."""
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+
+from escalation_tracker.api import (
+    InputSerializer, LondonDateTimeField, PageNumberPagination, StrictCharField, UserRateThrottle, errors,
+)
+
+from .models import Case
+from .services import case_get_or_create
+
+
+def case_list_visible(*, user) -> QuerySet[Case]:
+    """Cases this person may see, with their organisation."""
+    return Case.objects.visible_to(user).select_related("organisation").order_by("reference", "pk")
+
+
+class CaseFilter(filters.FilterSet):
+    reference = filters.CharFilter(field_name="reference", lookup_expr="exact", max_length=64,
+                                   help_text="The exact reference in the case-management system.")
+
+    class Meta:
+        model = Case
+        fields = ["reference"]
+
+
+class CaseInput(InputSerializer):
+    reference = StrictCharField(max_length=64, help_text="The reference in the case-management system, e.g. LCS-104233.")
+    display_name = StrictCharField(max_length=120, required=False, allow_blank=True, default="",
+                                   help_text="Optional, e.g. initials; never sent by e-mail or to the board.")
+
+
+class CaseOutput(serializers.Serializer):
+    reference = serializers.CharField()
+    display_name = serializers.CharField()
+    organisation = serializers.CharField(source="organisation.slug", help_text="The owning organisation's slug.")
+    created_at = LondonDateTimeField()
+
+
+class CaseListCreateApi(generics.GenericAPIView):
+    serializer_class = CaseOutput
+    pagination_class = PageNumberPagination
+    filterset_class = CaseFilter
+    throttle_classes = [UserRateThrottle]
+
+    def get_queryset(self):
+        return case_list_visible(user=self.request.user)
+
+    @extend_schema(
+        operation_id="cases_list",
+        summary="Find cases",
+        description="Cases you may see (your organisation's, and those of escalations you may see), "
+                    "optionally by exact reference.",
+        responses={200: CaseOutput(many=True), **errors(400, 404)},
+        tags=["cases"],
+    )
+    def get(self, request):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(CaseOutput(page, many=True).data)
+
+    @extend_schema(
+        operation_id="cases_create",
+        summary="Register a case",
+        description="Register a case of your organisation by its reference, so that an escalation can be "
+                    "raised on it. Answers 201 for a new case and 200 with the existing one where the "
+                    "reference is already registered.",
+        request=CaseInput,
+        responses={201: CaseOutput, 200: CaseOutput, **errors(400)},
+        tags=["cases"],
+    )
+    def post(self, request):
+        if not request.user.has_perm("escalations.raise_escalation"):
+            raise PermissionDenied("Only staff of an organisation can register a case.")
+        data = CaseInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        case, created = case_get_or_create(
+            organisation=request.user.organisation, reference=data.validated_data["reference"],
+            display_name=data.validated_data["display_name"], created_by=request.user,
+        )
+        return Response(CaseOutput(case).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)

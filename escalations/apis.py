@@ -1,0 +1,431 @@
+"""The escalation endpoints: raise, list, read, and one POST sub-resource per action.
+
+Each view is thin: it finds the escalation among those the user may see (404 otherwise), checks
+the shape of the body, and calls the service, which decides (403, 409, 400) and writes atomically.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cases.models import Case
+from escalation_tracker.api import (
+    InputSerializer, LondonDateTimeField, PageNumberPagination, StrictBooleanField, StrictCharField,
+    StrictChoiceField, StrictIntegerField, UserRateThrottle, errors, get_visible_or_404,
+)
+from organisations.models import Organisation, User
+from policies.models import Ladder, RiskLevel
+
+from . import services
+from .models import Basis, Decision, Escalation, State, TimelineEntry
+from .selectors import escalation_actions_available
+
+TEXT_LIMIT = services.TEXT_LIMIT
+
+
+# --- reads -------------------------------------------------------------------------------------------
+def escalation_list_visible(*, user) -> QuerySet[Escalation]:
+    """Escalations this person may see, with everything the API shows in a fixed number of queries."""
+    return (
+        Escalation.objects.visible_to(user)
+        .with_related()
+        .prefetch_related(
+            "ladder__stages", "ladder__categories",
+            Prefetch("timeline", queryset=TimelineEntry.objects.select_related("actor").order_by("at", "pk")),
+        )
+        .order_by("-raised_at", "-pk")
+    )
+
+
+def escalation_get_visible(*, user, pk: Any) -> Escalation:
+    """The escalation with this id if this person may see it; 404 whether missing or invisible."""
+    return get_visible_or_404(escalation_list_visible(user=user), pk=pk)
+
+
+# The actions by their API path (POST /api/v1/escalations/{id}/<path>/), from their permission names.
+ACTION_PATHS = {
+    "arrange_meeting": "arrange-meeting", "respond": "respond", "accept": "accept", "escalate": "escalate",
+    "skip": "skip", "withdraw": "withdraw", "reopen": "reopen", "start_mediation": "start-mediation",
+    "end_mediation": "end-mediation", "log_with_board": "log-with-board", "reassign": "reassign", "add_note": "notes",
+}
+
+
+def escalation_allowed_actions(*, escalation: Escalation, user) -> list[str]:
+    """The actions (API path names) this person may take on the escalation now: the pages' own list."""
+    return [ACTION_PATHS[name] for name in escalation_actions_available(user=user, escalation=escalation)]
+
+
+# --- output ------------------------------------------------------------------------------------------
+class StageRefOutput(serializers.Serializer):
+    index = serializers.IntegerField()
+    name = serializers.CharField()
+    role = serializers.CharField(source="responsible", help_text="The role, or the tier on a multi-agency ladder.")
+
+
+class TimelineEntryOutput(serializers.Serializer):
+    at = LondonDateTimeField()
+    actor = serializers.CharField(source="actor_name", help_text="A username, or `system` for the deadline clock.")
+    action = serializers.CharField()
+    from_state = serializers.CharField(help_text="Empty for the raise.")
+    to_state = serializers.CharField()
+    stage_index = serializers.IntegerField()
+    note = serializers.CharField()
+
+
+def _username(field: str, help_text: str) -> serializers.CharField:
+    return serializers.CharField(source=f"{field}.username", allow_null=True, help_text=help_text)
+
+
+def _slug(field: str, help_text: str = "An organisation's slug.") -> serializers.CharField:
+    return serializers.CharField(source=f"{field}.slug", allow_null=True, help_text=help_text)
+
+
+class EscalationSummaryOutput(serializers.Serializer):
+    """An escalation as lists show it."""
+
+    id = serializers.IntegerField()
+    case = serializers.CharField(source="case.reference", help_text="The case reference.")
+    ladder = serializers.CharField(source="ladder.slug")
+    ladder_version = serializers.IntegerField(source="ladder.version")
+    raising_organisation = _slug("raising_organisation")
+    receiving_organisation = _slug("receiving_organisation", "Multi-agency ladders: the organisation challenged.")
+    state = serializers.ChoiceField(choices=State.choices)
+    risk_level = serializers.ChoiceField(choices=RiskLevel.choices)
+    category = serializers.CharField()
+    category_label = serializers.CharField()
+    basis = serializers.ChoiceField(choices=Basis.choices)
+    decision_challenged = serializers.CharField()
+    concern = serializers.CharField()
+    desired_outcome = serializers.CharField()
+    stage = StageRefOutput()
+    holder = _username("holder", "Who must respond at this stage; null where nobody holds the role.")
+    raised_by = _username("raised_by", "The raiser.")
+    raised_at = LondonDateTimeField()
+    stage_started_at = LondonDateTimeField()
+    stage_deadline = LondonDateTimeField()
+    overall_deadline = LondonDateTimeField(allow_null=True)
+    overdue = serializers.BooleanField()
+    meeting_at = LondonDateTimeField(allow_null=True)
+    decision = serializers.CharField(help_text="`agree`, `uphold`, or empty before a decision at this stage.")
+    rationale = serializers.CharField()
+    agreed_outcome = serializers.CharField()
+    outstanding_actions = serializers.CharField()
+    mediator = _username("mediator", "Multi-agency ladders: the mediator, during and after mediation.")
+    board_logged_at = LondonDateTimeField(allow_null=True)
+    resolved_at = LondonDateTimeField(allow_null=True)
+    closed_at = LondonDateTimeField(allow_null=True)
+    version = serializers.IntegerField(help_text="Send it back with an action to be told (409) if it changed meanwhile.")
+    timeline = TimelineEntryOutput(many=True)
+
+
+class EscalationOutput(EscalationSummaryOutput):
+    """An escalation with the actions you may take on it now."""
+
+    allowed_actions = serializers.SerializerMethodField(
+        help_text="The actions you may take now, by their path: POST /api/v1/escalations/{id}/<action>/."
+    )
+
+    def get_allowed_actions(self, escalation: Escalation) -> list[str]:
+        return escalation_allowed_actions(escalation=escalation, user=self.context["user"])
+
+
+def _answer(request, escalation_id: int, code: int = status.HTTP_200_OK) -> Response:
+    """The escalation as it is now, read afresh with everything the output shows."""
+    escalation = escalation_get_visible(user=request.user, pk=escalation_id)
+    return Response(EscalationOutput(escalation, context={"user": request.user}).data, status=code)
+
+
+# --- list and raise ----------------------------------------------------------------------------------
+@extend_schema_field({"type": "string", "enum": ["me"]})
+class MeFilter(filters.ChoiceFilter):
+    """``me``: those where the signed-in person is the holder (or the raiser)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("choices", [("me", "me")])
+        kwargs.setdefault("method", "filter_me")
+        super().__init__(*args, **kwargs)
+
+
+class EscalationFilter(filters.FilterSet):
+    state = filters.ChoiceFilter(choices=State.choices)
+    ladder = filters.CharFilter(field_name="ladder__slug", max_length=50, help_text="A ladder's slug.")
+    risk_level = filters.ChoiceFilter(choices=RiskLevel.choices)
+    overdue = filters.BooleanFilter(method="filter_overdue", help_text="true: overdue now; false: not overdue.")
+    holder = MeFilter(help_text="`me`: those you hold.")
+    raised_by = MeFilter(help_text="`me`: those you raised.")
+    case = filters.CharFilter(field_name="case__reference", max_length=64, help_text="A case reference.")
+
+    class Meta:
+        model = Escalation
+        fields = ["state", "ladder", "risk_level", "overdue", "holder", "raised_by", "case"]
+
+    def filter_overdue(self, queryset, name, value):
+        if value is None:
+            return queryset
+        now = timezone.now()
+        return queryset.overdue(now=now) if value else queryset.not_overdue(now=now)
+
+    def filter_me(self, queryset, name, value):
+        if value != "me":
+            return queryset
+        return queryset.filter(**{f"{name}_id": self.request.user.pk})
+
+
+class RaiseInput(InputSerializer):
+    case = StrictCharField(max_length=64, help_text="The case reference (register it first with POST /api/v1/cases/).")
+    ladder = StrictCharField(max_length=50, help_text="The slug of a current ladder you may raise on.")
+    risk_level = StrictChoiceField(choices=RiskLevel.choices)
+    category = StrictCharField(max_length=80, help_text="The slug of one of the ladder's categories.")
+    decision_challenged = StrictCharField(max_length=TEXT_LIMIT)
+    concern = StrictCharField(max_length=TEXT_LIMIT)
+    basis = StrictChoiceField(choices=Basis.choices)
+    desired_outcome = StrictCharField(max_length=TEXT_LIMIT)
+    receiving_organisation = StrictCharField(
+        max_length=50, required=False, allow_null=True, allow_blank=True,
+        help_text="Multi-agency ladders: the slug of the organisation whose decision you challenge.",
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        """Resolve the case, the ladder and the receiving organisation, naming each one not found."""
+        user = self.context["user"]
+        problems: dict[str, list[str]] = {}
+        visible = Case.objects.visible_to(user).filter(reference=attrs["case"]).order_by("pk")
+        # The user's own organisation's case first, where a partner uses the same reference.
+        attrs["case"] = visible.filter(organisation_id=user.organisation_id).first() or visible.first()
+        if attrs["case"] is None:
+            problems["case"] = ["No case with this reference that you can see: register it with POST /api/v1/cases/."]
+        attrs["ladder"] = Ladder.objects.current().filter(slug=attrs["ladder"]).first()
+        if attrs["ladder"] is None:
+            problems["ladder"] = ["No current ladder has this slug."]
+        receiving = attrs.get("receiving_organisation") or None
+        if receiving is not None:
+            receiving = Organisation.objects.filter(slug=receiving).first()
+            if receiving is None:
+                problems["receiving_organisation"] = ["No organisation has this slug."]
+        attrs["receiving_organisation"] = receiving
+        if problems:
+            raise serializers.ValidationError(problems)
+        return attrs
+
+
+class EscalationListCreateApi(generics.GenericAPIView):
+    serializer_class = EscalationSummaryOutput
+    pagination_class = PageNumberPagination
+    filterset_class = EscalationFilter
+    throttle_classes = [UserRateThrottle]
+
+    def get_queryset(self):
+        return escalation_list_visible(user=self.request.user)
+
+    @extend_schema(
+        operation_id="escalations_list",
+        summary="List escalations",
+        description="The escalations you may see, newest first, filtered by state, ladder, risk level, "
+                    "case, `overdue`, `holder=me` or `raised_by=me`.",
+        responses={200: EscalationSummaryOutput(many=True), **errors(400, 404)},
+        tags=["escalations"],
+    )
+    def get(self, request):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(EscalationSummaryOutput(page, many=True).data)
+
+    @extend_schema(
+        operation_id="escalations_create",
+        summary="Raise an escalation",
+        description="Raise a disagreement about a decision on a case. It enters the stage its risk level "
+                    "sets on the ladder, with that stage's holder and deadline; the holder is notified.",
+        request=RaiseInput,
+        responses={201: EscalationOutput, **errors(400)},
+        tags=["escalations"],
+    )
+    def post(self, request):
+        if not request.user.has_perm("escalations.raise_escalation"):
+            raise PermissionDenied("Only staff of an organisation can raise an escalation.")
+        data = RaiseInput(data=request.data, context={"user": request.user})
+        data.is_valid(raise_exception=True)
+        escalation = services.escalation_raise(raised_by=request.user, **data.validated_data)
+        return _answer(request, escalation.pk, status.HTTP_201_CREATED)
+
+
+ID_PARAMETER = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The escalation's id.")
+
+
+class EscalationDetailApi(APIView):
+    throttle_classes = [UserRateThrottle]
+
+    @extend_schema(
+        operation_id="escalations_retrieve",
+        summary="Read an escalation",
+        description="The escalation with its timeline and the actions you may take now. An escalation you may "
+                    "not see answers 404, exactly as one that does not exist.",
+        parameters=[ID_PARAMETER],
+        responses={200: EscalationOutput, **errors(404)},
+        tags=["escalations"],
+    )
+    def get(self, request, id: int):
+        return _answer(request, id)
+
+
+# --- actions -----------------------------------------------------------------------------------------
+class ActionInput(InputSerializer):
+    version = StrictIntegerField(
+        required=False, min_value=1,
+        help_text="The version you read. If the escalation changed since, the action is refused (409). "
+                  "Without it, the version read when the request arrives is used.",
+    )
+
+
+class ReasonInput(ActionInput):
+    reason = StrictCharField(max_length=TEXT_LIMIT)
+
+
+class ArrangeMeetingInput(ActionInput):
+    meeting_at = serializers.DateTimeField(help_text="ISO 8601; without an offset it is read as London time.")
+
+
+class RespondInput(ActionInput):
+    decision = StrictChoiceField(choices=Decision.choices)
+    rationale = StrictCharField(max_length=TEXT_LIMIT)
+
+
+class AcceptInput(ActionInput):
+    agreed_outcome = StrictCharField(max_length=TEXT_LIMIT)
+    outstanding_actions = StrictCharField(max_length=TEXT_LIMIT, help_text="How outstanding issues will be pursued.")
+
+
+class SkipInput(ReasonInput):
+    to_stage = StrictIntegerField(min_value=0, max_value=100, help_text="The index of a stage after the next one.")
+
+
+class StartMediationInput(ActionInput):
+    mediator = StrictCharField(max_length=150, help_text="The mediator's username (never a party to the disagreement).")
+
+
+class EndMediationInput(ActionInput):
+    note = StrictCharField(max_length=TEXT_LIMIT, help_text="The outcome of the mediation.")
+    agreed = StrictBooleanField(help_text="true: resolved; false: open again at the same stage with a fresh deadline.")
+
+
+class ReassignInput(ReasonInput):
+    new_holder = StrictCharField(max_length=150, help_text="The username of the person who takes the stage over.")
+
+
+class NoteInput(InputSerializer):
+    note = StrictCharField(max_length=TEXT_LIMIT)
+
+
+def _user_named(field: str, username: str) -> User:
+    user = User.objects.filter(username=username, is_active=True).first()
+    if user is None:
+        raise ValidationError({field: ["No active person has this username."]})
+    return user
+
+
+def _with_user(field: str, argument: str) -> Callable[[dict], dict]:
+    def convert(data: dict) -> dict:
+        data = dict(data)
+        data[argument] = _user_named(field, data.pop(field))
+        return data
+
+    return convert
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    name: str
+    service: Callable[..., Escalation]
+    input: type[InputSerializer]
+    summary: str
+    description: str
+    prepare: Callable[[dict], dict] = dict
+    versioned: bool = True
+
+
+ACTIONS = [
+    ActionSpec("arrange-meeting", services.escalation_arrange_meeting, ArrangeMeetingInput, "Arrange a meeting",
+               "The holder arranges a meeting: open → meeting_arranged. A meeting arranged in time stops the "
+               "missed-deadline rule."),
+    ActionSpec("respond", services.escalation_respond, RespondInput, "Record a decision",
+               "The holder agrees with the challenge or upholds the decision, with the rationale: → responded; "
+               "an upheld decision at a final stage resolves it."),
+    ActionSpec("accept", services.escalation_accept, AcceptInput, "Accept the outcome",
+               "The raiser (or the PSW) accepts the decision recorded: responded → resolved, with the agreed "
+               "outcome and how outstanding issues will be pursued."),
+    ActionSpec("escalate", services.escalation_escalate, ReasonInput, "Escalate to the next stage",
+               "The raiser (or the PSW) climbs to the next stage: open again with its holder and deadline. From "
+               "resolved only into an exceptional stage; never past the last stage."),
+    ActionSpec("skip", services.escalation_skip, SkipInput, "Skip to a later stage",
+               "The raiser goes to a stage after the next one, with a reason, where the ladder allows it."),
+    ActionSpec("withdraw", services.escalation_withdraw, ReasonInput, "Withdraw",
+               "The raiser withdraws a live escalation: → withdrawn."),
+    ActionSpec("reopen", services.escalation_reopen, ReasonInput, "Reopen",
+               "The raiser (or the PSW) reopens a resolved escalation at the next stage (a decision overturned "
+               "higher up)."),
+    ActionSpec("start-mediation", services.escalation_start_mediation, StartMediationInput, "Start mediation",
+               "Multi-agency ladders: the holder, a PSW or the QA&P chair names a mediator: → in_mediation.",
+               prepare=_with_user("mediator", "mediator")),
+    ActionSpec("end-mediation", services.escalation_end_mediation, EndMediationInput, "End mediation",
+               "Agreed: → resolved. Not agreed: open again at the same stage with a fresh deadline."),
+    ActionSpec("log-with-board", services.escalation_log_with_board, ReasonInput, "Log with the board",
+               "Any participant (or a PSW) logs the case with the partnership's QA&P chair; the state is "
+               "unchanged."),
+    ActionSpec("reassign", services.escalation_reassign, ReassignInput, "Reassign the stage",
+               "The holder, their manager or a PSW gives the stage to another holder of its role (absence "
+               "cover); the deadline stays.", prepare=_with_user("new_holder", "new_holder")),
+    ActionSpec("notes", services.escalation_add_note, NoteInput, "Add a note",
+               "Anyone who may see the escalation (not a board member) adds a note to its timeline.",
+               versioned=False),
+]
+
+
+class EscalationActionApi(APIView):
+    """POST one action on an escalation; each subclass is one action of ``ACTIONS``."""
+
+    throttle_classes = [UserRateThrottle]
+    spec: ActionSpec
+
+    def post(self, request, id: int):
+        escalation = escalation_get_visible(user=request.user, pk=id)
+        data = self.spec.input(data=request.data)
+        data.is_valid(raise_exception=True)
+        arguments = self.spec.prepare(dict(data.validated_data))
+        if self.spec.versioned:
+            # The version read now, unless the client says which one it read: two requests racing on
+            # the same version cannot both succeed.
+            arguments["expected_version"] = arguments.pop("version", escalation.version)
+        self.spec.service(escalation=escalation, actor=request.user, **arguments)
+        return _answer(request, escalation.pk)
+
+
+def _action_api(spec: ActionSpec) -> type[EscalationActionApi]:
+    """A view class for one action, with its own documented request body."""
+
+    @extend_schema(
+        operation_id=f"escalations_{spec.name.replace('-', '_')}",
+        summary=spec.summary,
+        description=spec.description,
+        parameters=[ID_PARAMETER],
+        request=spec.input,
+        responses={200: EscalationOutput, **errors(400, 404, 409)},
+        tags=["escalation actions"],
+    )
+    def post(self, request, id: int):
+        return EscalationActionApi.post(self, request, id)
+
+    name = "".join(part.title() for part in spec.name.split("-")) + "Api"
+    return type(name, (EscalationActionApi,), {"spec": spec, "post": post, "__doc__": spec.description})
+
+
+ACTION_APIS = {spec.name: _action_api(spec) for spec in ACTIONS}

@@ -1,0 +1,76 @@
+"""Sign-in for scripts (a token) and who the signed-in person is."""
+from __future__ import annotations
+
+from django.contrib.auth import authenticate
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.authtoken.models import Token
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from escalation_tracker.api import InputSerializer, StrictCharField, TokenRateThrottle, UserRateThrottle, errors
+
+
+class TokenInput(InputSerializer):
+    username = StrictCharField(max_length=150)
+    # Long enough for any pass phrase; a megabyte of "password" is refused before it is hashed.
+    password = StrictCharField(max_length=1024, trim_whitespace=False, style={"input_type": "password"})
+
+
+class TokenOutput(serializers.Serializer):
+    token = serializers.CharField(help_text="Send as `Authorization: Token <token>`.")
+
+
+class TokenApi(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [TokenRateThrottle]
+
+    @extend_schema(
+        operation_id="auth_token_create",
+        summary="Get an API token",
+        description="Exchange a username and password for a token. Send it on every request as "
+                    "`Authorization: Token <token>`. The same token is returned until it is revoked. "
+                    "Throttled (the `token` rate) per client address.",
+        request=TokenInput,
+        responses={200: TokenOutput, **errors(400)},
+        auth=[],
+        tags=["auth"],
+    )
+    def post(self, request):
+        data = TokenInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = authenticate(request, username=data.validated_data["username"],
+                            password=data.validated_data["password"])
+        if user is None or not user.is_active:
+            raise serializers.ValidationError({"non_field_errors": ["Unable to sign in with that username and password."]})
+        token, _ = Token.objects.get_or_create(user=user)
+        return Response(TokenOutput({"token": token.key}).data, status=status.HTTP_200_OK)
+
+
+class MeOutput(serializers.Serializer):
+    username = serializers.CharField()
+    display_name = serializers.CharField()
+    organisation = serializers.CharField(source="organisation.slug", allow_null=True,
+                                         help_text="The organisation's slug; null for partnership board users.")
+    roles = serializers.SerializerMethodField(help_text="The person's roles (one today; a list so that more can follow).")
+    partnership = serializers.CharField(source="partnership.slug", allow_null=True,
+                                        help_text="For a partnership's QA&P chair and board members.")
+
+    def get_roles(self, user) -> list[str]:
+        return [user.role]
+
+
+class MeApi(APIView):
+    throttle_classes = [UserRateThrottle]
+
+    @extend_schema(
+        operation_id="me_retrieve",
+        summary="Who am I",
+        description="The signed-in person: username, organisation, roles and partnership.",
+        responses={200: MeOutput, **errors()},
+        tags=["auth"],
+    )
+    def get(self, request):
+        return Response(MeOutput(request.user).data)
