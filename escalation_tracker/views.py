@@ -3,6 +3,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 
+from escalations.models import LIVE_STATES
 from organisations.models import Role
 
 
@@ -14,7 +15,7 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("reports:themes")
     if user.role == Role.PSW:
         return redirect("escalations:psw_overview")
-    if user.escalations_held.exists() or user.reports.exists():
+    if user.escalations_held.filter(state__in=LIVE_STATES).exists() or user.reports.exists():
         return redirect("escalations:awaiting")
     return redirect("escalations:mine")
 

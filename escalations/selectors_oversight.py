@@ -1,0 +1,273 @@
+"""Reads for the oversight pages: the PSW's overview of the organisation and the QA&P chair's list.
+
+Every list is built from ``Escalation.objects.visible_to(user)`` and fetches a page's rows with a
+fixed number of queries (select_related and one prefetch each for stages, categories and the
+timeline), however many rows the page has.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.utils import timezone
+
+from organisations.models import Organisation, Team, User
+from policies.models import Category, Ladder, RiskLevel
+
+from .models import AWAITING_HOLDER, LIVE_STATES, Escalation, State, TimelineEntry
+
+
+# --- time spent at each level ------------------------------------------------------------------------
+def duration_words(duration: dt.timedelta) -> str:
+    """Say a duration the way a manager would: "3 days 4 hours", "5 hours", "under an hour"."""
+    total_hours = int(duration.total_seconds() // 3600)
+    days, hours = divmod(total_hours, 24)
+    if days == 0 and hours == 0:
+        return "under an hour"
+    parts = []
+    if days:
+        parts.append(f"{days} day{'s' if days != 1 else ''}")
+    if hours:
+        parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
+    return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class LevelTime:
+    index: int
+    name: str
+    duration: dt.timedelta
+    current: bool
+
+    @property
+    def words(self) -> str:
+        return duration_words(self.duration)
+
+
+def level_times(*, escalation: Escalation, entries: Iterable[TimelineEntry], now: dt.datetime) -> list[LevelTime]:
+    """Return the time the escalation spent live at each stage it reached, in ladder order.
+
+    Each timeline entry records the stage after its action, so a stage is entered at the first
+    entry showing it; the clock stops while the escalation is resolved or withdrawn and runs until
+    ``now`` while it is live.
+    """
+    spent: dict[int, dt.timedelta] = defaultdict(dt.timedelta)
+    current: int | None = None
+    since: dt.datetime | None = None
+    for entry in entries:
+        live_after = entry.to_state in LIVE_STATES
+        if since is not None and current is not None and (entry.stage_index != current or not live_after):
+            spent[current] += max(entry.at - since, dt.timedelta(0))
+            since = None
+        current = entry.stage_index
+        spent.setdefault(current, dt.timedelta(0))
+        if live_after and since is None:
+            since = entry.at
+    if since is not None and current is not None:
+        spent[current] += max(now - since, dt.timedelta(0))
+    ladder = escalation.ladder
+    return [
+        LevelTime(
+            index=index,
+            name=ladder.stage(index).name if ladder.has_stage(index) else f"Stage {index}",
+            duration=spent[index],
+            current=index == escalation.stage_index and escalation.is_live,
+        )
+        for index in sorted(spent)
+    ]
+
+
+# --- the PSW's overview ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class OverviewFilters:
+    ladder: str = ""
+    stage: int | None = None
+    risk_level: str = ""
+    overdue: bool | None = None
+    team: int | None = None
+    category: str = ""
+    holder: int | None = None
+    state: str = ""
+
+
+@dataclass
+class OverviewRow:
+    escalation: Escalation
+    overdue: bool
+    deadline: dt.datetime | None
+    levels: list[LevelTime] = field(default_factory=list)
+
+
+RISK_ORDER = Case(
+    When(risk_level=RiskLevel.IMMINENT, then=Value(0)),
+    When(risk_level=RiskLevel.SIGNIFICANT_HARM, then=Value(1)),
+    default=Value(2),
+    output_field=IntegerField(),
+)
+
+
+def _overdue_q(now: dt.datetime) -> Q:
+    return Q(state__in=AWAITING_HOLDER, stage_deadline__lte=now) | Q(state__in=LIVE_STATES, overall_deadline__lte=now)
+
+
+def psw_escalations(*, user: User) -> QuerySet[Escalation]:
+    """Every live escalation the PSW's organisation raised or receives (and the PSW may see)."""
+    if not user.organisation_id:
+        return Escalation.objects.none()
+    org = user.organisation_id
+    return (
+        Escalation.objects.visible_to(user).live()
+        .filter(Q(raising_organisation_id=org) | Q(receiving_organisation_id=org))
+    )
+
+
+def psw_overview_counts(*, user: User, now: dt.datetime | None = None) -> dict[str, int]:
+    """The counts at the top of the overview, in one query."""
+    now = now or timezone.now()
+    return psw_escalations(user=user).aggregate(
+        open=Count("pk", filter=Q(state=State.OPEN)),
+        meeting_arranged=Count("pk", filter=Q(state=State.MEETING_ARRANGED)),
+        responded=Count("pk", filter=Q(state=State.RESPONDED)),
+        in_mediation=Count("pk", filter=Q(state=State.IN_MEDIATION)),
+        overdue=Count("pk", filter=_overdue_q(now)),
+        high_risk=Count("pk", filter=Q(risk_level__in=[RiskLevel.SIGNIFICANT_HARM, RiskLevel.IMMINENT])),
+    )
+
+
+def psw_overview_list(*, user: User, filters: OverviewFilters, now: dt.datetime | None = None) -> QuerySet[Escalation]:
+    """The filtered overview, most urgent first, ready to page (rows carry their stages and timeline)."""
+    now = now or timezone.now()
+    escalations = psw_escalations(user=user)
+    if filters.ladder:
+        escalations = escalations.filter(ladder__slug=filters.ladder)
+    if filters.stage is not None:
+        escalations = escalations.filter(stage_index=filters.stage)
+    if filters.risk_level:
+        escalations = escalations.filter(risk_level=filters.risk_level)
+    if filters.overdue is True:
+        escalations = escalations.filter(_overdue_q(now))
+    elif filters.overdue is False:
+        escalations = escalations.exclude(_overdue_q(now))
+    if filters.team is not None:
+        escalations = escalations.filter(raised_by__team_id=filters.team)
+    if filters.category:
+        escalations = escalations.filter(category=filters.category)
+    if filters.holder is not None:
+        escalations = escalations.filter(holder_id=filters.holder)
+    if filters.state:
+        escalations = escalations.filter(state=filters.state)
+    return (
+        escalations.with_related()
+        .select_related("raised_by__team")
+        .prefetch_related(
+            "ladder__stages",
+            "ladder__categories",
+            Prefetch("timeline", queryset=TimelineEntry.objects.only(
+                "id", "escalation_id", "at", "stage_index", "to_state",
+            ).order_by("at", "pk"), to_attr="stage_entries"),
+        )
+        .annotate(risk_order=RISK_ORDER)
+        .order_by("risk_order", "stage_deadline", "pk")
+    )
+
+
+def _deadline_now(escalation: Escalation) -> dt.datetime | None:
+    """The deadline that matters now: the stage's while the holder must act, else the overall one."""
+    candidates = [escalation.overall_deadline] if escalation.overall_deadline else []
+    if escalation.state in AWAITING_HOLDER and escalation.stage_deadline:
+        candidates.append(escalation.stage_deadline)
+    return min(candidates) if candidates else None
+
+
+def psw_overview_rows(*, escalations: Iterable[Escalation], now: dt.datetime | None = None) -> list[OverviewRow]:
+    """Turn a page of ``psw_overview_list`` into rows with the time spent at each level (no queries)."""
+    now = now or timezone.now()
+    return [
+        OverviewRow(
+            escalation=esc,
+            overdue=esc.is_overdue(now),
+            deadline=_deadline_now(esc),
+            levels=level_times(escalation=esc, entries=esc.stage_entries, now=now),
+        )
+        for esc in escalations
+    ]
+
+
+@dataclass
+class OverviewChoices:
+    ladders: list[tuple[str, str]]
+    stages: list[tuple[int, str]]
+    teams: list[tuple[int, str]]
+    categories: list[tuple[str, str]]
+    holders: list[tuple[int, str]]
+
+
+def organisation_ladders(*, organisation_id: int) -> QuerySet[Ladder]:
+    """The current ladders an organisation's escalations climb: its own and its partnerships'."""
+    partnerships = Organisation.objects.filter(pk=organisation_id).values("partnerships")
+    return (
+        Ladder.objects.current()
+        .filter(Q(organisation_id=organisation_id) | Q(partnership_id__in=partnerships))
+        .order_by("name")
+    )
+
+
+def psw_overview_choices(*, user: User) -> OverviewChoices:
+    """The options of the overview's filters, drawn from the organisation's ladders, teams and holders."""
+    org = user.organisation_id
+    ladders = list(organisation_ladders(organisation_id=org).prefetch_related("stages"))
+    stage_names: dict[int, list[str]] = defaultdict(list)
+    for ladder in ladders:
+        for stage in ladder.stage_list():
+            if stage.name not in stage_names[stage.index]:
+                stage_names[stage.index].append(stage.name)
+    categories: dict[str, str] = {}
+    for slug, label in Category.objects.filter(ladder__in=[lad.pk for lad in ladders]).values_list("slug", "label"):
+        categories.setdefault(slug, label)
+    holders = (
+        User.objects.filter(pk__in=psw_escalations(user=user).values("holder_id"))
+        .order_by("first_name", "last_name", "username")
+    )
+    return OverviewChoices(
+        ladders=[(lad.slug, lad.name) for lad in ladders],
+        stages=[(index, f"Level {index + 1}: {' / '.join(names)}") for index, names in sorted(stage_names.items())],
+        teams=[(team.pk, team.name) for team in Team.objects.filter(organisation_id=org).order_by("name")],
+        categories=sorted(categories.items(), key=lambda item: item[1].lower()),
+        holders=[(holder.pk, holder.display_name) for holder in holders],
+    )
+
+
+# --- the QA&P chair's list ---------------------------------------------------------------------------
+def board_logged_list(*, user: User, state: str = "", ladder: str = "", organisation: str = "") -> QuerySet[Escalation]:
+    """Escalations of the chair's partnership logged with the board, most recently logged first."""
+    escalations = Escalation.objects.visible_to(user).filter(board_logged_at__isnull=False)
+    if state == "live":
+        escalations = escalations.live()
+    elif state:
+        escalations = escalations.filter(state=state)
+    if ladder:
+        escalations = escalations.filter(ladder__slug=ladder)
+    if organisation:
+        escalations = escalations.filter(
+            Q(raising_organisation__slug=organisation) | Q(receiving_organisation__slug=organisation)
+        )
+    return (
+        escalations.with_related()
+        .prefetch_related("ladder__stages")
+        .order_by("-board_logged_at", "-pk")
+    )
+
+
+def board_logged_choices(*, user: User) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The partnership's ladders and member organisations, for the chair's filters."""
+    if not user.partnership_id:
+        return [], []
+    ladders = Ladder.objects.current().filter(partnership_id=user.partnership_id).order_by("name")
+    members = Organisation.objects.filter(partnerships=user.partnership_id).order_by("name")
+    return (
+        [(lad.slug, lad.name) for lad in ladders],
+        [(org.slug, org.name) for org in members],
+    )

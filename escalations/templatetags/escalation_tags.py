@@ -1,0 +1,151 @@
+"""Words and marks for the escalation pages: deadlines in words, red/amber/green, GOV.UK fields."""
+from __future__ import annotations
+
+import datetime as dt
+
+from django import template
+from django.forms import BoundField
+from django.utils import timezone
+
+from escalations.models import AWAITING_HOLDER, LIVE_STATES
+from policies import clock
+
+register = template.Library()
+
+RAG_LABELS = {"red": "Overdue", "amber": "Due soon", "green": "On track", "grey": "Closed"}
+
+
+def time_in_words(moment: dt.datetime) -> str:
+    """Return a local time as GOV.UK writes it: 5pm, 9:30am, midday, midnight."""
+    local = clock.local(moment)
+    if local.hour == 12 and local.minute == 0:
+        return "midday"
+    if local.hour == 0 and local.minute == 0:
+        return "midnight"
+    hour = local.hour % 12 or 12
+    suffix = "am" if local.hour < 12 else "pm"
+    return f"{hour}{suffix}" if local.minute == 0 else f"{hour}:{local.minute:02d}{suffix}"
+
+
+@register.filter
+def deadline_words(moment: dt.datetime | None, today: dt.date | None = None) -> str:
+    """Return "5pm on Tuesday 29 December" (Europe/London), with the year when it is not this year."""
+    if moment is None:
+        return ""
+    local = clock.local(moment)
+    today = today or clock.local(timezone.now()).date()
+    day = f"{local:%A} {local.day} {local:%B}"
+    if local.year != today.year:
+        day += f" {local.year}"
+    return f"{time_in_words(local)} on {day}"
+
+
+@register.filter
+def date_words(moment: dt.datetime | None) -> str:
+    """Return "Tuesday 29 December 2026 at 5pm" for the timeline and the written record."""
+    if moment is None:
+        return ""
+    local = clock.local(moment)
+    return f"{local:%A} {local.day} {local:%B} {local.year} at {time_in_words(local)}"
+
+
+def current_deadline(escalation) -> dt.datetime | None:
+    """Return the deadline that matters now: the stage's while the holder must act, else the overall one."""
+    if escalation.state not in LIVE_STATES:
+        return None
+    candidates = [escalation.overall_deadline] if escalation.overall_deadline else []
+    if escalation.state in AWAITING_HOLDER and escalation.stage_deadline:
+        candidates.append(escalation.stage_deadline)
+    return min(candidates) if candidates else None
+
+
+def rag_status(escalation, now: dt.datetime | None = None) -> str:
+    """Return red (overdue), amber (due today or by the next working day), green, or grey (closed)."""
+    if escalation.state not in LIVE_STATES:
+        return "grey"
+    now = now or timezone.now()
+    if escalation.is_overdue(now):
+        return "red"
+    due = current_deadline(escalation)
+    if due is None:
+        return "green"
+    soon = clock.next_working_day(clock.local(now).date())
+    return "amber" if clock.local(due).date() <= soon else "green"
+
+
+@register.inclusion_tag("escalations/includes/rag.html")
+def rag(escalation) -> dict:
+    status = rag_status(escalation)
+    return {"status": status, "label": RAG_LABELS[status], "deadline": current_deadline(escalation)}
+
+
+@register.inclusion_tag("escalations/includes/field.html")
+def govuk_field(field: BoundField, classes: str = "", hint: str = "") -> dict:
+    """Render a form field as a GOV.UK form group: label or legend, hint, error message, control."""
+    return {
+        "field": field,
+        "kind": field.widget_type,
+        "classes": classes,
+        "hint": hint or field.help_text,
+        "describedby": " ".join(
+            part for part, present in (
+                (f"{field.auto_id}-hint", bool(hint or field.help_text)),
+                (f"{field.auto_id}-error", bool(field.errors)),
+            ) if present
+        ),
+    }
+
+
+@register.filter
+def first_error_anchor(field: BoundField) -> str:
+    """Return the id an error summary links to: the first radio of a group, else the field."""
+    if field.widget_type in ("radioselect", "checkboxselectmultiple"):
+        return f"{field.auto_id}_0"
+    return field.auto_id
+
+
+@register.filter
+def stage_name(ladder, index: int) -> str:
+    """The name of a ladder's stage by index (the timeline records indexes)."""
+    return ladder.stage(index).name if ladder.has_stage(index) else f"Stage {index}"
+
+
+@register.filter
+def state_label(value: str) -> str:
+    from escalations.models import State
+
+    return State(value).label if value in State.values else value
+
+
+@register.filter
+def decision_label(value: str) -> str:
+    return {"agree": "Agreed with the challenge: the decision changes",
+            "uphold": "Upheld the original decision"}.get(value, value)
+
+
+@register.filter
+def responsible_label(stage) -> str:
+    """Who holds a stage: a role, or a tier of the receiving organisation."""
+    from organisations.models import Role, Tier
+
+    if stage.role:
+        return Role(stage.role).label if stage.role in Role.values else stage.role
+    label = Tier(stage.tier).label if stage.tier in Tier.values else stage.tier
+    where = " of the receiving organisation" if stage.in_receiving_organisation else ""
+    return f"{label} tier{where}"
+
+
+@register.filter
+def person(user) -> str:
+    """Name, role and organisation; "the system (deadline clock)" for the clock's entries."""
+    if user is None:
+        return "The system (deadline clock)"
+    where = user.organisation or user.partnership
+    return f"{user.display_name} ({user.get_role_display()}{', ' + where.name if where else ''})"
+
+
+@register.filter
+def working_days_words(days: int) -> str:
+    if days == 0:
+        return "the same working day"
+    return f"{days} working day{'s' if days != 1 else ''}"

@@ -1,0 +1,348 @@
+"""The raiser's and holder's pages: raise, my escalations, awaiting my response, the escalation page
+and its actions, and the written record. Thin: parse, call a selector or a service, render."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from cases.services import case_get_or_create
+from policies.models import RiskLevel
+
+from . import forms, selectors, services
+from .events import ACTION_LABELS
+from .models import Escalation
+
+PAGE_SIZE = 25
+
+
+# --- lists -------------------------------------------------------------------------------------------
+def _list_page(request: HttpRequest, *, base, build, default_state: str) -> dict:
+    """Filter and paginate a list of escalations; the query count stays flat in the number of rows."""
+    filter_form = forms.ListFilterForm(request.GET or None, ladders=selectors.ladders_in(base),
+                                       default_state=default_state)
+    filters = filter_form.filters() if request.GET else {"state": default_state, "ladder": None}
+    page_obj = Paginator(build(**filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    params = {k: v for k, v in request.GET.items() if k != "page" and v}
+    return {
+        "filter_form": filter_form,
+        "page_obj": page_obj,
+        "escalations": page_obj.object_list,
+        "querystring": urlencode(params) + "&" if params else "",
+        "filtered": bool(params),
+    }
+
+
+@login_required
+@require_GET
+def mine(request: HttpRequest) -> HttpResponse:
+    """Every escalation I raised, with what I can do next."""
+    user = request.user
+    context = _list_page(
+        request, base=selectors.escalation_list_raised(user=user),
+        build=lambda **f: selectors.escalation_list_raised(user=user, **f), default_state="all",
+    )
+    context["rows"] = [
+        (esc, selectors.escalation_actions_available(
+            user=user, escalation=esc, among=("escalate", "accept", "withdraw", "reopen")))
+        for esc in context["escalations"]
+    ]
+    return render(request, "escalations/mine.html", context)
+
+
+@login_required
+@require_GET
+def awaiting(request: HttpRequest) -> HttpResponse:
+    """Escalations I hold, those awaiting my response first and the most urgent at the top."""
+    user = request.user
+    context = _list_page(
+        request, base=selectors.escalation_list_held(user=user, state="all"),
+        build=lambda **f: selectors.escalation_list_held(user=user, **f), default_state="live",
+    )
+    context["rows"] = [
+        (esc, selectors.escalation_actions_available(
+            user=user, escalation=esc, among=("arrange_meeting", "respond", "reassign")))
+        for esc in context["escalations"]
+    ]
+    context["tab"] = "held"
+    return render(request, "escalations/awaiting.html", context)
+
+
+@login_required
+@require_GET
+def team(request: HttpRequest) -> HttpResponse:
+    """My team's escalations: raised or held by anyone below me in the line-management chain."""
+    user = request.user
+    below = user.reports_below()
+    context = _list_page(
+        request, base=selectors.escalation_list_team(user=user, state="all", below=below),
+        build=lambda **f: selectors.escalation_list_team(user=user, below=below, **f), default_state="live",
+    )
+    context["rows"] = [(esc, []) for esc in context["escalations"]]
+    context["tab"] = "team"
+    context["has_team"] = bool(below)
+    return render(request, "escalations/awaiting.html", context)
+
+
+# --- raising -----------------------------------------------------------------------------------------
+def _require_raiser(request: HttpRequest) -> None:
+    if not request.user.has_perm("escalations.raise_escalation"):
+        raise PermissionDenied("Only staff of an organisation can raise an escalation.")
+
+
+def _start_choice(request: HttpRequest):
+    """The ladder and risk level chosen at step 1, from the query string; None if missing or not allowed."""
+    form = forms.RaiseStartForm(request.GET, user=request.user)
+    return (form.cleaned_data["ladder"], form.cleaned_data["risk_level"]) if form.is_valid() else None
+
+
+def _step_query(ladder, risk_level: str, **extra: str) -> str:
+    return "?" + urlencode({"ladder": ladder.slug, "risk_level": risk_level, **extra})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def raise_start(request: HttpRequest) -> HttpResponse:
+    """Step 1: the procedure and the risk level."""
+    _require_raiser(request)
+    user = request.user
+    if request.method == "POST":
+        form = forms.RaiseStartForm(request.POST, user=user)
+        if form.is_valid():
+            ladder, risk_level = form.cleaned_data["ladder"], form.cleaned_data["risk_level"]
+            step = "escalations:raise_emergency" if risk_level == RiskLevel.IMMINENT else "escalations:raise_details"
+            return redirect(reverse(step) + _step_query(ladder, risk_level))
+    else:
+        form = forms.RaiseStartForm(initial={k: request.GET[k] for k in ("ladder", "risk_level") if k in request.GET},
+                                    user=user)
+    preview = None
+    choice = (form.data or form.initial)
+    ladder = form.fields["ladder"].queryset.filter(slug=choice.get("ladder")).first() if choice.get("ladder") else None
+    if ladder is not None and choice.get("risk_level"):
+        preview = selectors.raise_preview(user=user, ladder=ladder, risk_level=choice["risk_level"])
+    return render(request, "escalations/raise_start.html", {
+        "form": form, "preview": preview, "no_ladders": not form.fields["ladder"].queryset.exists(),
+    }, status=400 if form.is_bound else 200)
+
+
+@login_required
+@require_GET
+def raise_preview(request: HttpRequest) -> HttpResponse:
+    """The htmx partial of step 1: where the escalation would go with the choices made so far."""
+    _require_raiser(request)
+    ladder = selectors.ladders_for_raising(user=request.user).filter(slug=request.GET.get("ladder", "")).first()
+    preview = None
+    if ladder is not None:
+        preview = selectors.raise_preview(user=request.user, ladder=ladder, risk_level=request.GET.get("risk_level", ""))
+    return render(request, "escalations/_raise_preview.html", {"preview": preview})
+
+
+@login_required
+@require_GET
+def raise_emergency(request: HttpRequest) -> HttpResponse:
+    """Imminent risk: the emergency contacts and the procedure's instruction, before anything else."""
+    _require_raiser(request)
+    choice = _start_choice(request)
+    if choice is None:
+        return redirect("escalations:raise")
+    ladder, risk_level = choice
+    return render(request, "escalations/raise_emergency.html", {
+        "ladder": ladder, "organisation": request.user.organisation,
+        "continue_url": reverse("escalations:raise_details") + _step_query(ladder, risk_level, acknowledged="1"),
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def raise_details(request: HttpRequest) -> HttpResponse:
+    """Step 2: the case and the disagreement; raising it through the service."""
+    _require_raiser(request)
+    user = request.user
+    choice = _start_choice(request)
+    if choice is None:
+        return redirect("escalations:raise")
+    ladder, risk_level = choice
+    if risk_level == RiskLevel.IMMINENT and request.GET.get("acknowledged") != "1":
+        return redirect(reverse("escalations:raise_emergency") + _step_query(ladder, risk_level))
+    form = forms.RaiseDetailsForm(request.POST or None, user=user, ladder=ladder)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():  # a refused raise leaves no new case behind
+                case = data["case"] or case_get_or_create(
+                    organisation=user.organisation, reference=data["new_reference"],
+                    display_name=data["new_display_name"], created_by=user,
+                )[0]
+                escalation = services.escalation_raise(
+                    raised_by=user, case=case, ladder=ladder, risk_level=risk_level, category=data["category"],
+                    decision_challenged=data["decision_challenged"], concern=data["concern"], basis=data["basis"],
+                    desired_outcome=data["desired_outcome"],
+                    receiving_organisation=data.get("receiving_organisation"),
+                )
+        except ValidationError as error:
+            aliases = {"reference": "new_reference", "display_name": "new_display_name"}
+            for key, errors in error.message_dict.items():
+                field = aliases.get(key, key)
+                for message in errors:
+                    form.add_error(field if field in form.fields else None, message)
+        except services.ActionNotPermitted as error:
+            raise PermissionDenied(error.message) from error
+        else:
+            return redirect("escalations:raised", pk=escalation.pk)
+    return render(request, "escalations/raise_details.html", {
+        "form": form, "ladder": ladder, "risk_level": risk_level,
+        "risk_label": RiskLevel(risk_level).label,
+        "change_url": reverse("escalations:raise") + _step_query(ladder, risk_level),
+    }, status=400 if form.is_bound else 200)
+
+
+@login_required
+@require_GET
+def raised(request: HttpRequest, pk: int) -> HttpResponse:
+    """The confirmation: who now holds it, and by when."""
+    escalation = selectors.escalation_get(user=request.user, pk=pk)
+    if escalation.raised_by_id != request.user.pk:
+        return redirect("escalations:detail", pk=pk)
+    return render(request, "escalations/raised.html", {"escalation": escalation})
+
+
+# --- the escalation page and its actions ---------------------------------------------------------------
+@dataclass(frozen=True)
+class ActionSpec:
+    """One action of the escalation page: its form, its service and what the page says when it is done."""
+
+    name: str
+    title: str
+    form_class: type[forms.ActionForm]
+    service: Callable[..., Escalation]
+    done: str
+    button: str
+
+
+ACTIONS: dict[str, ActionSpec] = {spec.name: spec for spec in [
+    ActionSpec("respond", "Record your decision", forms.RespondForm, services.escalation_respond,
+               "Your decision is recorded.", "Record decision"),
+    ActionSpec("arrange_meeting", "Arrange a meeting", forms.ArrangeMeetingForm,
+               services.escalation_arrange_meeting, "The meeting is arranged.", "Arrange meeting"),
+    ActionSpec("accept", "Accept the outcome", forms.AcceptForm, services.escalation_accept,
+               "The outcome is accepted and the escalation is resolved.", "Accept and resolve"),
+    ActionSpec("escalate", "Escalate to the next stage", forms.EscalateForm, services.escalation_escalate,
+               "It is escalated to the next stage.", "Escalate"),
+    ActionSpec("skip", "Skip to a later stage", forms.SkipForm, services.escalation_skip,
+               "It has moved to the stage you chose.", "Skip to this stage"),
+    ActionSpec("reopen", "Reopen", forms.ReopenForm, services.escalation_reopen,
+               "It is reopened at the next stage.", "Reopen"),
+    ActionSpec("withdraw", "Withdraw", forms.WithdrawForm, services.escalation_withdraw,
+               "It is withdrawn.", "Withdraw"),
+    ActionSpec("reassign", "Reassign for absence cover", forms.ReassignForm, services.escalation_reassign,
+               "It is reassigned.", "Reassign"),
+    ActionSpec("start_mediation", "Start mediation", forms.StartMediationForm, services.escalation_start_mediation,
+               "Mediation has started.", "Start mediation"),
+    ActionSpec("end_mediation", "End mediation", forms.EndMediationForm, services.escalation_end_mediation,
+               "Mediation has ended.", "End mediation"),
+    ActionSpec("log_with_board", "Log with the board", forms.LogWithBoardForm, services.escalation_log_with_board,
+               "It is logged with the board.", "Log with the board"),
+    ActionSpec("add_note", "Add a note", forms.NoteForm, services.escalation_add_note,
+               "Your note is added.", "Add note"),
+]}
+
+
+def _detail_context(request: HttpRequest, escalation: Escalation, *, bound: forms.ActionForm | None = None,
+                    bound_action: str = "", refusal: str = "") -> dict:
+    user = request.user
+    timeline = selectors.escalation_timeline(escalation=escalation)
+    visits = selectors.stage_history(escalation=escalation, timeline=timeline)
+    available = selectors.escalation_actions_available(user=user, escalation=escalation)
+    wanted = request.GET.get("open", "")
+    action_forms = []
+    for name in ACTIONS:
+        if name == bound_action and bound is not None:
+            action_forms.append((ACTIONS[name], bound, True))
+        elif name in available:
+            spec = ACTIONS[name]
+            action_forms.append((spec, spec.form_class(
+                prefix=name, escalation=escalation, user=user, initial={"version": escalation.version}),
+                name == wanted))
+    return {
+        "escalation": escalation,
+        "ladder_rows": [
+            {"stage": stage, "visits": visits.get(stage.index, []), "current": stage.index == escalation.stage_index,
+             "reached": stage.index in visits}
+            for stage in escalation.ladder.stage_list()
+        ],
+        "timeline": [(entry, ACTION_LABELS.get(entry.action, entry.action)) for entry in timeline],
+        "action_forms": action_forms,
+        "bound_form": bound,
+        "bound_action": bound_action,
+        "refusal": refusal,
+        "show_case_name": user.organisation_id is not None and user.organisation_id == escalation.case.organisation_id,
+        "can_attach": user.has_perm("escalations.attach", escalation),
+    }
+
+
+@login_required
+@require_GET
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The whole record, and the forms of the actions this person may take now (only those)."""
+    escalation = selectors.escalation_get(user=request.user, pk=pk)
+    return render(request, "escalations/detail.html", _detail_context(request, escalation))
+
+
+@login_required
+@require_POST
+def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Take one action through its service: success redirects back with a banner; a refusal explains
+    itself (400 bad input, 403 not allowed, 409 not now) and changes nothing."""
+    spec = ACTIONS.get(action)
+    if spec is None:
+        raise Http404("No such action")
+    escalation = selectors.escalation_get(user=request.user, pk=pk)
+    form = spec.form_class(request.POST, prefix=action, escalation=escalation, user=request.user)
+
+    def refuse(message: str, status: int) -> HttpResponse:
+        escalation.refresh_from_db()
+        context = _detail_context(request, escalation, refusal=message)
+        return render(request, "escalations/detail.html", context, status=status)
+
+    if not request.user.has_perm(f"escalations.{action}", escalation):
+        return refuse("You are not allowed to do this on this escalation.", 403)
+    if not form.is_valid():
+        return render(request, "escalations/detail.html",
+                      _detail_context(request, escalation, bound=form, bound_action=action), status=400)
+    try:
+        spec.service(escalation=escalation, actor=request.user, **form.service_kwargs())
+    except ValidationError as error:
+        form.add_service_errors(error)
+        return render(request, "escalations/detail.html",
+                      _detail_context(request, escalation, bound=form, bound_action=action), status=400)
+    except services.ActionNotPermitted as error:
+        return refuse(error.message, 403)
+    except services.ActionConflict as error:
+        return refuse(error.message, 409)
+    messages.success(request, spec.done)
+    return redirect("escalations:detail", pk=pk)
+
+
+@login_required
+@require_GET
+def record(request: HttpRequest, pk: int) -> HttpResponse:
+    """The written record between the parties: printable, for whoever can see the escalation."""
+    escalation = selectors.escalation_get(user=request.user, pk=pk)
+    timeline = selectors.escalation_timeline(escalation=escalation)
+    return render(request, "escalations/record.html", {
+        "escalation": escalation,
+        "timeline": [(entry, ACTION_LABELS.get(entry.action, entry.action)) for entry in timeline],
+        "parties": selectors.escalation_parties(escalation=escalation),
+        "show_case_name": (request.user.organisation_id is not None
+                           and request.user.organisation_id == escalation.case.organisation_id),
+    })
