@@ -447,7 +447,11 @@ def escalation_end_mediation(*, escalation: Escalation, actor: User, note: str, 
         esc.end_mediation(agreed=agreed, note=note, now=now)
         fields = ["agreed_outcome", "resolved_at", "closed_at"]
         if not agreed:
+            # Back to the same stage with a fresh deadline; whoever held it (absence cover included) keeps it.
+            holder = esc.holder
             stage_enter(escalation=esc, index=esc.stage_index, now=now, require_holder=False)
+            if holder is not None and holder.is_active:
+                esc.holder = holder
             fields += STAGE_FIELDS
         _save(esc, fields)
         timeline_record(escalation=esc, actor=actor, action=Action.END_MEDIATION, from_state=before, note=note,

@@ -33,13 +33,11 @@ def _list_page(request: HttpRequest, *, base, build, default_state: str) -> dict
                                        default_state=default_state)
     filters = filter_form.filters() if request.GET else {"state": default_state, "ladder": None}
     page_obj = Paginator(build(**filters), PAGE_SIZE).get_page(request.GET.get("page"))
-    params = {k: v for k, v in request.GET.items() if k != "page" and v}
     return {
         "filter_form": filter_form,
         "page_obj": page_obj,
         "escalations": page_obj.object_list,
-        "querystring": urlencode(params) + "&" if params else "",
-        "filtered": bool(params),
+        "filtered": any(v for k, v in request.GET.items() if k != "page"),
     }
 
 

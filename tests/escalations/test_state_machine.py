@@ -562,6 +562,20 @@ def test_mediation_without_agreement_reopens_the_same_stage_with_a_fresh_deadlin
                  stage_index=0, actor=people["wiltshire-social-worker"])
 
 
+def test_mediation_without_agreement_keeps_the_cover_holder(wiltshire, people):
+    """A stage reassigned for absence cover stays with the cover after a mediation that did not agree."""
+    from organisations.models import Organisation
+    from tests.factories import UserFactory
+
+    cover = UserFactory(username="wiltshire-cover-worker", organisation=Organisation.objects.get(slug="wiltshire"))
+    services.escalation_reassign(escalation=wiltshire, actor=people["wiltshire-team-manager"], new_holder=cover,
+                                 reason="Annual leave.")
+    services.escalation_start_mediation(escalation=wiltshire, actor=cover, mediator=people["wiltshire-qap-chair"])
+    esc = reload(services.escalation_end_mediation(escalation=wiltshire, actor=cover, note="No agreement.",
+                                                   agreed=False))
+    assert esc.state == State.OPEN and esc.holder == cover
+
+
 def test_ending_mediation_that_has_not_started_is_refused(wiltshire, people):
     refused(wiltshire, ActionConflict, lambda: services.escalation_end_mediation(
         escalation=wiltshire, actor=people["wiltshire-social-worker"], note="x", agreed=True))
