@@ -5,6 +5,9 @@ No real child or worker: names are invented, references are in a DEMO- range.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from unittest import mock
 
 from django.db import transaction
 from django.utils import timezone
@@ -236,6 +239,77 @@ def _escalations(users: dict[str, User], cases: dict[str, Case]) -> int:
     return count
 
 
+@contextmanager
+def _as_of(moment: dt.datetime) -> Iterator[None]:
+    """Run the services as if it were ``moment``, so that the history has real dates."""
+    with mock.patch.object(timezone, "now", lambda: moment):
+        yield
+
+
+# The partnership's history: who challenged whom, about what, and how many working days it took.
+# (raiser, receiving organisation, category, months ago, working days to answer, stages climbed, outcome)
+HISTORY = [
+    ("puddleducks-practitioner", "wiltshire", "level-of-need", 6, 3, 0, "accepted"),
+    ("puddleducks-designated-safeguarding-lead", "wiltshire", "level-of-need", 6, 4, 1, "accepted"),
+    ("puddleducks-practitioner", "wiltshire", "need-for-action", 5, 2, 0, "accepted"),
+    ("puddleducks-nursery-manager", "wiltshire", "communication", 5, 6, 1, "accepted"),
+    ("wiltshire-social-worker", "puddleducks", "roles-and-responsibilities", 4, 2, 0, "accepted"),
+    ("puddleducks-practitioner", "wiltshire", "level-of-need", 4, 5, 2, "upheld"),
+    ("puddleducks-designated-safeguarding-lead", "wiltshire", "need-for-action", 3, 3, 0, "accepted"),
+    ("wiltshire-team-manager", "puddleducks", "communication", 3, 4, 1, "accepted"),
+    ("puddleducks-practitioner", "wiltshire", "roles-and-responsibilities", 2, 7, 1, "withdrawn"),
+    ("puddleducks-practitioner", "wiltshire", "level-of-need", 2, 2, 0, "accepted"),
+    ("puddleducks-designated-safeguarding-lead", "wiltshire", "need-for-action", 1, 4, 1, "accepted"),
+    ("wiltshire-social-worker", "puddleducks", "communication", 1, 3, 0, "accepted"),
+]
+
+
+def _history(users: dict[str, User], cases: dict[str, Case]) -> int:
+    """Resolved and withdrawn multi-agency escalations of the past months, for the board's report."""
+    ladder = Ladder.objects.current().get(slug="wiltshire-multi-agency")
+    count = 0
+    for i, (who, receiving, category, months, days, climbs, outcome) in enumerate(HISTORY):
+        raiser = users[who]
+        case = cases["DEMO-PD-4001" if raiser.organisation.slug == "puddleducks" else "DEMO-WI-3001"]
+        start = dt.datetime.combine(timezone.localdate() - dt.timedelta(days=30 * months + i), dt.time(9, 30),
+                                    tzinfo=clock.LONDON)
+        while not clock.is_working_day(start.date()):
+            start += dt.timedelta(days=1)
+        with _as_of(start):
+            esc = services.escalation_raise(
+                raised_by=raiser, case=case, ladder=ladder, risk_level="standard", category=category,
+                decision_challenged="The other agency's decision on the referral.",
+                concern="The information shared does not support the decision.", basis="evidence",
+                desired_outcome="Review the decision together.",
+                receiving_organisation=Organisation.objects.get(slug=receiving),
+            )
+        moment = start
+        for step in range(climbs + 1):
+            moment = clock.deadline(moment, max(1, days // (climbs + 1)) if step < climbs else
+                                    max(1, days - (climbs * max(1, days // (climbs + 1))))) - dt.timedelta(hours=3)
+            with _as_of(moment):
+                esc.refresh_from_db()
+                if outcome == "withdrawn" and step == climbs:
+                    services.escalation_withdraw(escalation=esc, actor=raiser,
+                                                 reason="Agreed at a joint meeting; no longer needed.")
+                    break
+                services.escalation_respond(escalation=esc, actor=esc.holder,
+                                            decision="uphold" if outcome == "upheld" or step < climbs else "agree",
+                                            rationale="Considered with the information both agencies hold.")
+                if step < climbs:
+                    services.escalation_escalate(escalation=esc, actor=raiser, reason="The concern remains.")
+                elif outcome == "upheld":
+                    services.escalation_accept(escalation=esc, actor=raiser,
+                                               agreed_outcome="The decision stands; both agencies will review it in a month.",
+                                               outstanding_actions="A joint review meeting is booked.")
+                else:
+                    services.escalation_accept(escalation=esc, actor=raiser,
+                                               agreed_outcome="The decision was changed as the raiser asked.",
+                                               outstanding_actions="None outstanding.")
+        count += 1
+    return count
+
+
 def demo_seed() -> list[str]:
     """Load policies, people, cases and escalations; a second run adds nothing."""
     report = policies_seed()
@@ -248,5 +322,5 @@ def demo_seed() -> list[str]:
         if Escalation.objects.filter(case__reference__startswith="DEMO-").exists():
             report.append("demo escalations: unchanged")
         else:
-            report.append(f"demo escalations: {_escalations(users, cases)} created")
+            report.append(f"demo escalations: {_escalations(users, cases) + _history(users, cases)} created")
     return report
