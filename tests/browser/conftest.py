@@ -29,12 +29,14 @@ def browser():
 def sign_in(browser, live_server):
     """sign_in("bexley-practitioner"): sign in through the real sign-in page."""
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
 
     def go(username, password="demo-pass-2026"):
         browser.get(live_server.url + "/sign-in/")
         browser.find_element(By.ID, "id_username").send_keys(username)
         browser.find_element(By.ID, "id_password").send_keys(password)
         browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        WebDriverWait(browser, 10).until(lambda b: b.find_elements(By.CSS_SELECTOR, "[data-testid=user-bar]"))
         return browser
 
     return go

@@ -1,7 +1,7 @@
 """Real-browser journeys: a person's whole job, clicked through in headless Chromium."""
 import pytest
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -13,6 +13,8 @@ def click(browser, element):
 
 def sign_out(browser):
     click(browser, browser.find_element(By.CSS_SELECTOR, "[data-testid=user-bar] button[type=submit]"))
+    # Wait for the signed-out page, so the next sign-in cannot overtake the sign-out.
+    WebDriverWait(browser, 10).until(lambda b: "/sign-in/" in b.current_url and b.find_elements(By.ID, "id_username"))
 
 
 def field(form, action, name):
