@@ -62,8 +62,24 @@ class OverdueFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ViewOnlyAdmin(admin.ModelAdmin):
+    """Shown, never changed here: escalations change through the services, the timeline only grows."""
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Escalation)
-class EscalationAdmin(admin.ModelAdmin):
+class EscalationAdmin(ViewOnlyAdmin):
     """View only: every change goes through the services (the web app or the API), which write the timeline."""
 
     list_display = ["pk", "case", "ladder", "state", "risk_level", "stage_index", "holder", "stage_deadline",
@@ -79,38 +95,16 @@ class EscalationAdmin(admin.ModelAdmin):
     def is_overdue_now(self, obj: Escalation) -> bool:
         return obj.state in LIVE_STATES and obj.is_overdue(timezone.now())
 
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in Escalation._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(TimelineEntry)
-class TimelineEntryAdmin(admin.ModelAdmin):
+class TimelineEntryAdmin(ViewOnlyAdmin):
     list_display = ["at", "escalation", "actor", "action", "from_state", "to_state", "stage_index"]
     list_filter = ["action", "to_state"]
     list_select_related = ["escalation__case", "actor"]
     search_fields = ["=escalation__id", "actor__username", "note"]
     date_hierarchy = "at"
 
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in TimelineEntry._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(SystemicIssue)
