@@ -81,8 +81,10 @@ CASES = {
                ("DEMO-BX-1005", "J.K.", "bexley-practitioner")],
     "stoke": [("DEMO-ST-2001", "L.M.", "stoke-social-worker"), ("DEMO-ST-2002", "N.P.", "stoke-social-worker"),
               ("DEMO-ST-2003", "Q.R.", "stoke-social-worker")],
-    "wiltshire": [("DEMO-WI-3001", "S.T.", "wiltshire-social-worker")],
-    "puddleducks": [("DEMO-PD-4001", "U.V.", "puddleducks-practitioner"), ("DEMO-PD-4002", "W.X.", "puddleducks-practitioner")],
+    "wiltshire": [("DEMO-WI-3001", "S.T.", "wiltshire-social-worker"), ("DEMO-WI-3002", "F.G.", "wiltshire-social-worker")],
+    "puddleducks": [("DEMO-PD-4001", "U.V.", "puddleducks-practitioner"), ("DEMO-PD-4002", "W.X.", "puddleducks-practitioner"),
+                    ("DEMO-PD-4003", "H.J.", "puddleducks-practitioner"), ("DEMO-PD-4004", "K.L.", "puddleducks-practitioner"),
+                    ("DEMO-PD-4005", "M.N.", "puddleducks-practitioner")],
     "bs3": [("DEMO-B3-5001", "Y.Z.", "bs3-practitioner"), ("DEMO-B3-5002", "A.C.", "bs3-practitioner")],
     "bristol": [("DEMO-BR-6001", "B.D.", "bristol-social-worker")],
 }
@@ -270,7 +272,9 @@ def _history(users: dict[str, User], cases: dict[str, Case]) -> int:
     count = 0
     for i, (who, receiving, category, months, days, climbs, outcome) in enumerate(HISTORY):
         raiser = users[who]
-        case = cases["DEMO-PD-4001" if raiser.organisation.slug == "puddleducks" else "DEMO-WI-3001"]
+        # The past cases are their own: today's demo cases keep one live escalation each.
+        past = ["DEMO-PD-4003", "DEMO-PD-4004", "DEMO-PD-4005"] if raiser.organisation.slug == "puddleducks" else ["DEMO-WI-3002"]
+        case = cases[past[i % len(past)]]
         start = dt.datetime.combine(timezone.localdate() - dt.timedelta(days=30 * months + i), dt.time(9, 30),
                                     tzinfo=clock.LONDON)
         while not clock.is_working_day(start.date()):
