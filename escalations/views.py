@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cases.services import case_get_or_create
+from notifications.services import notifications_mark_read_for_escalation
 from policies.models import RiskLevel
 
 from . import forms, selectors, services
@@ -293,6 +294,8 @@ def _detail_context(request: HttpRequest, escalation: Escalation, *, bound: form
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The whole record, and the forms of the actions this person may take now (only those)."""
     escalation = selectors.escalation_get(user=request.user, pk=pk)
+    # Opening the record reads what it says: its notifications stop counting as unread.
+    notifications_mark_read_for_escalation(user=request.user, escalation=escalation)
     return render(request, "escalations/detail.html", _detail_context(request, escalation))
 
 

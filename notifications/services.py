@@ -114,6 +114,13 @@ def notification_mark_all_read(*, user) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
 
 
+def notifications_mark_read_for_escalation(*, user, escalation) -> int:
+    """Mark this person's unread notifications about one escalation as read: they have opened it."""
+    return Notification.objects.filter(recipient=user, escalation=escalation, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
 def preference_set(*, user, email_frequency: str) -> Preference:
     """Choose how this person's non-urgent notifications reach them by e-mail."""
     if email_frequency not in EmailFrequency.values:

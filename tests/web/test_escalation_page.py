@@ -371,3 +371,20 @@ def test_the_written_record_of_a_live_escalation_says_nothing_is_agreed_yet(clie
     client.force_login(people["bexley-practitioner"])
     html = client.get(reverse("escalations:record", args=[esc.pk])).content.decode()
     assert "Not yet agreed." in html
+
+
+def test_opening_an_escalation_marks_its_notifications_read_and_no_others(client, people, raise_escalation):
+    """The team manager reads the record: its notifications stop counting as unread, others stay."""
+    from notifications.models import Notification
+
+    first = raise_escalation("bexley-practitioner", "bexley-internal")
+    second = raise_escalation("bexley-practitioner", "bexley-internal")
+    manager = people["bexley-team-manager"]
+    assert Notification.objects.filter(recipient=manager, escalation=first, read_at__isnull=True).exists()
+
+    client.force_login(manager)
+    response = client.get(f"/escalations/{first.pk}/")
+
+    assert response.status_code == 200
+    assert not Notification.objects.filter(recipient=manager, escalation=first, read_at__isnull=True).exists()
+    assert Notification.objects.filter(recipient=manager, escalation=second, read_at__isnull=True).exists()
