@@ -1,5 +1,6 @@
 """Real-browser journeys: a person's whole job, clicked through in headless Chromium."""
 import pytest
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
@@ -9,6 +10,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def click(browser, element):
     """Click through GOV.UK's styled radios and details, which cover their native inputs."""
     browser.execute_script("arguments[0].click();", element)
+
+
+def wait_for_text(browser, text, selector="main"):
+    """Wait for the next page to show ``text`` (the old page may still be there just after a click)."""
+    WebDriverWait(browser, 10, ignored_exceptions=(StaleElementReferenceException, NoSuchElementException)).until(
+        lambda b: text in b.find_element(By.CSS_SELECTOR, selector).text)
+    return browser.find_element(By.CSS_SELECTOR, selector).text
 
 
 def sign_out(browser):
@@ -46,8 +54,8 @@ def test_a_practitioner_raises_the_manager_answers_and_the_practitioner_accepts(
     browser.find_element(By.NAME, "desired_outcome").send_keys("A strategy discussion.")
     browser.find_element(By.XPATH, "//button[normalize-space()='Raise the disagreement']").click()
 
-    confirmation = browser.find_element(By.CSS_SELECTOR, "[data-testid=who-and-when]").text
-    assert "Grace Mensah" in confirmation and "5pm on" in confirmation
+    confirmation = wait_for_text(browser, "Grace Mensah", "[data-testid=who-and-when]")
+    assert "5pm on" in confirmation
     escalation_url = browser.current_url.replace("/raised/", "/")
     sign_out(browser)
 
@@ -61,8 +69,7 @@ def test_a_practitioner_raises_the_manager_answers_and_the_practitioner_accepts(
     click(browser, respond.find_element(By.CSS_SELECTOR, "input[name=respond-decision][value=agree]"))
     field(respond, "respond", "rationale").send_keys("A strategy discussion will be held tomorrow.")
     respond.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    assert "A strategy discussion will be held tomorrow." in browser.find_element(
-        By.CSS_SELECTOR, "[data-testid=decision]").text
+    wait_for_text(browser, "A strategy discussion will be held tomorrow.", "[data-testid=decision]")
     sign_out(browser)
 
     # The practitioner accepts, with the written outcome, and prints the record.
@@ -72,7 +79,7 @@ def test_a_practitioner_raises_the_manager_answers_and_the_practitioner_accepts(
     field(accept, "accept", "agreed_outcome").send_keys("Strategy discussion on Thursday.")
     field(accept, "accept", "outstanding_actions").send_keys("The team manager reviews the plan after it.")
     accept.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    assert "Resolved" in browser.find_element(By.TAG_NAME, "main").text
+    wait_for_text(browser, "Resolved")
     browser.get(escalation_url + "record/")
     record = browser.find_element(By.TAG_NAME, "main").text
     assert "Strategy discussion on Thursday." in record
