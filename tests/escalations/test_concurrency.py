@@ -6,19 +6,12 @@ and has no SELECT ... FOR UPDATE).
 import threading
 
 import pytest
-from django.db import connection
 
 from escalations import services
 from escalations.models import Escalation
 from escalations.services import ActionConflict
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL row locks across threads; run with DATABASE_URL=postgres://...")
 
 
 def race(*calls):

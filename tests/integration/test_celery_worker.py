@@ -25,7 +25,8 @@ from django.utils import timezone
 from escalations.deadlines import clock_schedules_sync
 from escalations.models import Escalation
 
-pytestmark = pytest.mark.celery_integration
+# The worker process must share the test database, so this runs on PostgreSQL (the marker gates it).
+pytestmark = [pytest.mark.celery_integration, pytest.mark.postgres]
 
 SWEEP_SECONDS = 2
 WAIT_SECONDS = 60
@@ -43,8 +44,6 @@ def _database_url() -> str:
 @pytest.fixture
 def worker(transactional_db, tmp_path):
     """A Celery worker with embedded beat sharing this test's database; stopped after the test."""
-    if connection.vendor != "postgresql":
-        pytest.skip("the worker process must share the test database: run on PostgreSQL (DATABASE_URL)")
     queue = f"escalation-tracker-test-{uuid.uuid4().hex[:12]}"
     env = {
         **os.environ,
