@@ -8,7 +8,7 @@ from rest_framework import generics, serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from escalation_tracker.api import (
+from core.api import (
     InputSerializer, LondonDateTimeField, PageNumberPagination, StrictCharField, UserRateThrottle, errors,
 )
 

@@ -3,7 +3,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from cases.apis import CaseListCreateApi
-from escalation_tracker.api import api_not_found
+from core.api import api_not_found
 from escalations.apis import ACTION_APIS, EscalationDetailApi, EscalationListCreateApi
 from notifications.apis import NotificationListApi, NotificationReadApi
 from organisations.apis import MeApi, TokenApi

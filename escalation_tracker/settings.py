@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "rules.apps.AutodiscoverRulesConfig",
+    "core",
     "organisations",
     "policies",
     "cases",
@@ -219,7 +220,7 @@ REST_FRAMEWORK = {
         "token": os.environ.get("API_RATE_TOKEN", "20/minute"),
     },
     # The services' refusals answer 400 / 403 / 409; every error is {field: [reasons]} or {detail}.
-    "EXCEPTION_HANDLER": "escalation_tracker.api.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
     # Bodies are JSON: strict types (a number is not text, "true" is not a boolean) need a typed format.
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -237,7 +238,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "escalation_tracker.api.forbid_unknown_fields",
+        "core.api.forbid_unknown_fields",
     ],
 }
 

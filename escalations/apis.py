@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cases.models import Case
-from escalation_tracker.api import (
+from core.api import (
     InputSerializer, LondonDateTimeField, PageNumberPagination, StrictBooleanField, StrictCharField,
     StrictChoiceField, StrictIntegerField, UserRateThrottle, errors, get_visible_or_404,
 )

@@ -17,6 +17,8 @@ from django.utils import timezone
 from django_fsm import ConcurrentTransition, can_proceed
 
 from cases.models import Case
+from core.errors import ActionConflict, ActionNotPermitted, EscalationError  # noqa: F401 (callers catch them here)
+from core.text import TEXT_LIMIT
 from notifications.models import Kind
 from notifications.services import notify
 from organisations.models import Organisation, User
@@ -26,28 +28,6 @@ from policies.models import Ladder, RiskLevel, Stage
 from .events import Action, timeline_record
 from .holders import holder_find, holder_may_take, holder_organisation
 from .models import LIVE_STATES, Basis, Decision, Escalation, Participant, State
-
-TEXT_LIMIT = 10_000  # characters in a free-text field: a long e-mail's worth, no more
-
-
-class EscalationError(Exception):
-    """A refused action; ``status`` is the HTTP answer the API gives."""
-
-    status = 400
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-
-class ActionNotPermitted(EscalationError):
-    status = 403
-
-
-class ActionConflict(EscalationError):
-    """The action is not allowed in the escalation's state or by its ladder, or it changed meanwhile."""
-
-    status = 409
 
 
 # --- helpers -----------------------------------------------------------------------------------------

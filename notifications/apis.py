@@ -9,7 +9,7 @@ from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from escalation_tracker.api import LondonDateTimeField, PageNumberPagination, UserRateThrottle, errors, get_visible_or_404
+from core.api import LondonDateTimeField, PageNumberPagination, UserRateThrottle, errors, get_visible_or_404
 
 from .models import Kind, Notification
 from .services import notification_mark_read

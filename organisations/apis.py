@@ -9,7 +9,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from escalation_tracker.api import InputSerializer, StrictCharField, TokenRateThrottle, UserRateThrottle, errors
+from core.api import InputSerializer, StrictCharField, TokenRateThrottle, UserRateThrottle, errors
 
 
 class TokenInput(InputSerializer):

@@ -5,7 +5,7 @@ from django.db.models import Q, QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, serializers
 
-from escalation_tracker.api import PageNumberPagination, UserRateThrottle, errors
+from core.api import PageNumberPagination, UserRateThrottle, errors
 
 from .models import Ladder
 

@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from escalation_tracker.api import errors
+from core.api import errors
 
 from .selectors import report_period_parse, report_scope_for, themes_report
 

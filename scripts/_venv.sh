@@ -1,4 +1,6 @@
-# Sourced by scripts/run and scripts/test: make .venv with the project's dependencies, once per change.
+# Sourced by scripts/run and scripts/test: make .venv with the project's locked dependencies, once per change.
+# requirements/run.lock (run) and requirements/test.lock (test, lint, types) are made from pyproject.toml
+# by `scripts/lock`; pip installs them with their hashes checked, so every machine gets the same versions.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -11,11 +13,11 @@ fi
 [ -x .venv/bin/python ] || "$PYTHON_BIN" -m venv .venv
 PY="$ROOT/.venv/bin/python"
 extras="${1:-}"
-stamp=".venv/.installed${extras:+-$extras}"
-want="$(cat pyproject.toml | sha256sum | cut -d' ' -f1)"
+lock="requirements/${extras:-run}.lock"
+stamp=".venv/.installed-${extras:-run}"
+want="$(sha256sum "$lock" | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  echo "Installing dependencies into .venv ..."
-  "$PY" -m pip install --quiet --upgrade pip
-  "$PY" -m pip install --quiet ".${extras:+[$extras]}"
+  echo "Installing dependencies from $lock into .venv ..."
+  "$PY" -m pip install --quiet --disable-pip-version-check --require-hashes -r "$lock"
   echo "$want" > "$stamp"
 fi

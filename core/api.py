@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from escalations.services import ActionConflict, ActionNotPermitted, EscalationError
+from core.errors import ActionConflict, ActionNotPermitted, ServiceError
 
 # The largest id a BigAutoField holds; a bigger number in a URL is simply not there (and must not
 # reach the database, which would refuse it with an error instead of "not found").
@@ -65,7 +65,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         return Response({"detail": exc.message}, status=status.HTTP_403_FORBIDDEN)
     if isinstance(exc, ActionConflict):
         return Response({"detail": exc.message}, status=status.HTTP_409_CONFLICT)
-    if isinstance(exc, EscalationError):
+    if isinstance(exc, ServiceError):
         return Response({"detail": exc.message}, status=exc.status)
     response = drf_exception_handler(exc, context)
     if response is None:
