@@ -10,6 +10,7 @@ urlpatterns = [
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz/", views.healthz, name="healthz"),
     path("escalations/", include("escalations.urls")),
+    path("escalations/", include("oversight.urls")),
     path("notifications/", include("notifications.urls")),
     path("reports/", include("reports.urls")),
     path("api/", include("escalation_tracker.api_urls")),

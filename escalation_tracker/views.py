@@ -14,7 +14,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if user.role in (Role.BOARD_MEMBER, Role.QAP_CHAIR):
         return redirect("reports:themes")
     if user.role == Role.PSW:
-        return redirect("escalations:psw_overview")
+        return redirect("oversight:psw_overview")
     if user.escalations_held.filter(state__in=LIVE_STATES).exists() or user.reports.exists():
         return redirect("escalations:awaiting")
     return redirect("escalations:mine")

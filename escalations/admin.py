@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils import timezone
 
-from .models import LIVE_STATES, Attachment, Escalation, Participant, SystemicIssue, TimelineEntry
+from .models import LIVE_STATES, Attachment, Escalation, Participant, TimelineEntry
 
 
 class TimelineInline(admin.TabularInline):
@@ -105,15 +105,6 @@ class TimelineEntryAdmin(ViewOnlyAdmin):
     search_fields = ["=escalation__id", "actor__username", "note"]
     date_hierarchy = "at"
 
-
-
-@admin.register(SystemicIssue)
-class SystemicIssueAdmin(admin.ModelAdmin):
-    list_display = ["title", "organisation", "kind", "status", "owner", "created_at"]
-    list_filter = ["organisation", "kind", "status"]
-    list_select_related = ["organisation", "owner"]
-    search_fields = ["title", "description"]
-    raw_id_fields = ["escalations", "owner", "raised_by"]
 
 
 @admin.register(Attachment)

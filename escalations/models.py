@@ -322,38 +322,3 @@ class Attachment(models.Model):
     def __str__(self) -> str:
         return self.original_name
 
-
-class SystemicIssueStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    IN_PROGRESS = "in_progress", "In progress"
-    RESOLVED = "resolved", "Resolved"
-
-
-class SystemicIssueKind(models.TextChoices):
-    """Bexley 4.4: the systemic issues a PSW raises."""
-
-    BUREAUCRACY = "bureaucracy", "Obstructive bureaucratic processes"
-    IT = "it", "IT problems"
-    ENVIRONMENT = "environment", "Environmental constraints of the workplace"
-    RELATIONS = "relations", "Ineffective or toxic communications or working relations"
-    OTHER = "other", "Other"
-
-
-class SystemicIssue(models.Model):
-    organisation = models.ForeignKey("organisations.Organisation", on_delete=models.PROTECT, related_name="systemic_issues")
-    kind = models.CharField(max_length=20, choices=SystemicIssueKind.choices)
-    title = models.CharField(max_length=200)
-    description = models.TextField()
-    status = models.CharField(max_length=20, choices=SystemicIssueStatus.choices, default=SystemicIssueStatus.OPEN)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="systemic_issues_owned")
-    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    escalations = models.ManyToManyField(Escalation, blank=True, related_name="systemic_issues")
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(auto_now=True)
-    resolution = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return self.title

@@ -26,4 +26,6 @@ urlpatterns = [
     path("<int:pk>/end-mediation/", views.act, {"action": "end_mediation"}, name="end_mediation"),
     path("<int:pk>/log-with-board/", views.act, {"action": "log_with_board"}, name="log_with_board"),
     path("<int:pk>/note/", views.act, {"action": "add_note"}, name="add_note"),
+    path("<int:pk>/attachments/", views.attachment_upload, name="attachment_upload"),
+    path("attachments/<int:pk>/", views.attachment_download, name="attachment_download"),
 ]

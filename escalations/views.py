@@ -347,3 +347,62 @@ def record(request: HttpRequest, pk: int) -> HttpResponse:
         "show_case_name": (request.user.organisation_id is not None
                            and request.user.organisation_id == escalation.case.organisation_id),
     })
+
+
+# --- attachments -------------------------------------------------------------------------------------
+from django.http import FileResponse  # noqa: E402
+from django.shortcuts import get_object_or_404  # noqa: E402
+
+from .attachment_forms import AttachmentForm  # noqa: E402
+from .attachments import ALLOWED_LIST, attachment_create, attachment_open, max_size_words  # noqa: E402
+from .models import Attachment  # noqa: E402
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    """Attach a file to an escalation; errors come back on this page, success on the escalation page."""
+    escalation = get_object_or_404(Escalation.objects.visible_to(request.user).with_related(), pk=pk)
+    if not request.user.has_perm("escalations.attach", escalation):
+        raise PermissionDenied("You are not allowed to add attachments to this escalation.")
+    form = AttachmentForm(request.POST or None, request.FILES or None)
+    escalation_url = reverse("escalations:detail", args=[escalation.pk])
+    if request.method == "POST" and form.is_valid():
+        try:
+            attachment = attachment_create(
+                escalation=escalation, actor=request.user, upload=form.cleaned_data["file"],
+                description=form.cleaned_data["description"],
+            )
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        except services.ActionNotPermitted as exc:
+            raise PermissionDenied(exc.message) from exc
+        else:
+            messages.success(request, f"{attachment.original_name} attached.")
+            return redirect(escalation_url)
+    return render(request, "escalations/attachment_upload.html", {
+        "escalation": escalation, "form": form, "allowed": ALLOWED_LIST, "max_size": max_size_words(),
+        "escalation_url": escalation_url,
+    })
+
+
+@login_required
+@require_GET
+def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
+    """Serve an attachment to someone who may see its escalation, as a download, never rendered inline."""
+    attachment = get_object_or_404(
+        Attachment.objects.select_related("escalation__ladder"), pk=pk,
+    )
+    if not request.user.has_perm("escalations.view_escalation", attachment.escalation):
+        raise Http404("No such attachment.")
+    try:
+        handle = attachment_open(attachment=attachment)
+    except FileNotFoundError as exc:
+        raise Http404("This attachment's file is no longer available.") from exc
+    response = FileResponse(
+        handle, as_attachment=True, filename=attachment.original_name, content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    # Documents about a child: no shared or browser cache keeps a copy.
+    response["Cache-Control"] = "private, no-store"
+    return response

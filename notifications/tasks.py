@@ -26,5 +26,5 @@ def send_notification_emails(notification_ids: list[int]) -> int:
 
 @shared_task(acks_late=True, **RETRY)
 def send_daily_digests() -> str:
-    """Send today's daily digests and PSW digests (beat runs it each morning); safe to run twice a day."""
+    """Send today's daily digests (beat runs it each morning); safe to run twice a day."""
     return digests_send(now=timezone.now()).summary()

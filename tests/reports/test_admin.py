@@ -43,7 +43,8 @@ def _post_data(response) -> dict[str, str]:
 @pytest.mark.parametrize("model", [
     "organisations/organisation", "organisations/partnership", "organisations/user", "organisations/team",
     "organisations/closureday", "policies/ladder", "escalations/escalation", "escalations/timelineentry",
-    "escalations/systemicissue", "django_celery_beat/periodictask", "django_celery_beat/intervalschedule",
+    "oversight/systemicissue", "oversight/systemicissueevent", "django_celery_beat/periodictask",
+    "django_celery_beat/intervalschedule",
 ])
 def test_admin_lists_and_searches_the_set_up(admin_client_, demo, model):
     url = f"/admin/{model}/"

@@ -23,4 +23,4 @@ def test_a_practitioner_starts_at_my_escalations(client, people):
 
 def test_a_psw_starts_at_the_overview(client, people):
     client.force_login(people["bexley-psw"])
-    assert client.get(reverse("home"))["Location"] == reverse("escalations:psw_overview")
+    assert client.get(reverse("home"))["Location"] == reverse("oversight:psw_overview")

@@ -191,7 +191,7 @@ def render_partial(esc_pk, user, can_attach):
     esc = Escalation.objects.prefetch_related(attachments_prefetch()).get(pk=esc_pk)
     request = RequestFactory().get("/")
     request.user = user
-    return render_to_string("escalations/oversight/_attachments.html",
+    return render_to_string("escalations/_attachments.html",
                             {"escalation": esc, "can_attach": can_attach}, request=request)
 
 

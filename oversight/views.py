@@ -1,4 +1,4 @@
-"""The oversight pages: the PSW's overview and systemic issues, the QA&P chair's list, attachments.
+"""The oversight pages: the PSW's overview and systemic issues, the QA&P chair's list.
 
 Thin views: parse, ask ``rules`` / ``visible_to`` who may see what, call a selector or a service,
 render. Someone who may not see a thing gets 404; someone who sees it but may not act gets 403.
@@ -9,43 +9,28 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from organisations.models import Role
 
-from . import selectors_oversight as selectors
-from . import systemic
-from .attachments import ALLOWED_LIST, attachment_create, attachment_open, max_size_words
-from .forms_oversight import (
-    AttachmentForm,
+from . import rules, selectors, services
+from .forms import (
     BoardLoggedFilterForm,
     PswOverviewFilterForm,
     SystemicIssueCreateForm,
     SystemicIssueFilterForm,
     SystemicIssueUpdateForm,
 )
-from .models import Attachment, Escalation, SystemicIssue
-from .services import ActionNotPermitted
+from .models import SystemicIssue
 
 PAGE_SIZE = 25  # rows a page: the same as the API's PAGE_SIZE
 
 
-def escalation_page_url(escalation_id: int) -> str:
-    return reverse("escalations:detail", args=[escalation_id])
-
-
 def _page(request: HttpRequest, items):
     return Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
-
-
-def _add_service_errors(form, exc: ValidationError) -> None:
-    """Put a service's refusal on the form, each message on its field."""
-    for field, messages_ in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages_)
 
 
 # --- the PSW's overview ------------------------------------------------------------------------------
@@ -62,7 +47,7 @@ def psw_overview(request: HttpRequest) -> HttpResponse:
         form.is_valid()
     filters = form.filters()
     page = _page(request, selectors.psw_overview_list(user=user, filters=filters, now=now))
-    return render(request, "escalations/oversight/psw_overview.html", {
+    return render(request, "oversight/psw_overview.html", {
         "form": form,
         "filtered": any(value not in ("", None) for value in vars(filters).values()),
         "counts": selectors.psw_overview_counts(user=user, now=now),
@@ -94,14 +79,14 @@ def board_logged(request: HttpRequest) -> HttpResponse:
         form.is_valid()
     filters = form.filters()
     page = _page(request, selectors.board_logged_list(user=user, **filters))
-    return render(request, "escalations/oversight/board_logged.html", {
+    return render(request, "oversight/board_logged.html", {
         "form": form, "filtered": any(filters.values()), "page_obj": page,
     })
 
 
 # --- systemic issues ---------------------------------------------------------------------------------
 def _require_register(user) -> None:
-    if not systemic.systemic_issue_can_view_register(user):
+    if not rules.systemic_issue_can_view_register(user):
         raise PermissionDenied("Only staff of an organisation see its systemic issues.")
 
 
@@ -114,10 +99,10 @@ def systemic_list(request: HttpRequest) -> HttpResponse:
     if form.is_bound:
         form.is_valid()
     filters = form.filters()
-    page = _page(request, systemic.systemic_issue_list(user=request.user, **filters))
-    return render(request, "escalations/oversight/systemic_list.html", {
+    page = _page(request, selectors.systemic_issue_list(user=request.user, **filters))
+    return render(request, "oversight/systemic_list.html", {
         "form": form, "filtered": any(filters.values()), "page_obj": page,
-        "can_manage": systemic.systemic_issue_can_manage(request.user),
+        "can_manage": rules.systemic_issue_can_manage(request.user),
     })
 
 
@@ -126,23 +111,23 @@ def systemic_list(request: HttpRequest) -> HttpResponse:
 def systemic_create(request: HttpRequest) -> HttpResponse:
     """Record a systemic issue: the PSW only."""
     user = request.user
-    if not systemic.systemic_issue_can_manage(user):
+    if not rules.systemic_issue_can_manage(user):
         raise PermissionDenied("Only your organisation's principal social worker can record systemic issues.")
-    owners = systemic.systemic_issue_owner_choices(organisation_id=user.organisation_id)
+    owners = selectors.systemic_issue_owner_choices(organisation_id=user.organisation_id)
     form = SystemicIssueCreateForm(request.POST or None, owners=owners, initial={"owner": user.pk})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            issue = systemic.systemic_issue_create(
+            issue = services.systemic_issue_create(
                 actor=user, kind=data["kind"], title=data["title"], description=data["description"],
                 owner=data["owner"], escalation_ids=data["escalations"],
             )
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            form.add_service_errors(exc)
         else:
             messages.success(request, f"Systemic issue '{issue.title}' recorded.")
-            return redirect("escalations:systemic_detail", pk=issue.pk)
-    return render(request, "escalations/oversight/systemic_create.html", {"form": form})
+            return redirect("oversight:systemic_detail", pk=issue.pk)
+    return render(request, "oversight/systemic_create.html", {"form": form})
 
 
 @login_required
@@ -151,15 +136,15 @@ def systemic_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Read a systemic issue; the PSW also changes its status, owner, resolution and links here."""
     user = request.user
     try:
-        issue = systemic.systemic_issue_get(user=user, pk=pk)
+        issue = selectors.systemic_issue_get(user=user, pk=pk)
     except SystemicIssue.DoesNotExist as exc:
         raise Http404("No such systemic issue.") from exc
-    can_manage = systemic.systemic_issue_can_manage(user, issue.organisation_id)
+    can_manage = rules.systemic_issue_can_manage(user, issue.organisation_id)
     if request.method == "POST" and not can_manage:
         raise PermissionDenied("Only your organisation's principal social worker can update systemic issues.")
     form = None
     if can_manage:
-        owners = systemic.systemic_issue_owner_choices(organisation_id=issue.organisation_id)
+        owners = selectors.systemic_issue_owner_choices(organisation_id=issue.organisation_id)
         initial = {
             "status": issue.status, "owner": issue.owner_id, "resolution": issue.resolution,
             "escalations": sorted(issue.escalations.values_list("pk", flat=True)),
@@ -168,66 +153,18 @@ def systemic_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
-                systemic.systemic_issue_update(
+                services.systemic_issue_update(
                     issue=issue, actor=user, status=data["status"], owner=data["owner"],
                     resolution=data["resolution"], escalation_ids=data["escalations"],
                 )
             except ValidationError as exc:
-                _add_service_errors(form, exc)
+                form.add_service_errors(exc)
             else:
                 messages.success(request, "Systemic issue updated.")
-                return redirect("escalations:systemic_detail", pk=issue.pk)
-    linked, hidden = systemic.systemic_issue_escalations(issue=issue, user=user)
-    return render(request, "escalations/oversight/systemic_detail.html", {
+                return redirect("oversight:systemic_detail", pk=issue.pk)
+    linked, hidden = selectors.systemic_issue_escalations(issue=issue, user=user)
+    return render(request, "oversight/systemic_detail.html", {
         "issue": issue, "form": form, "can_manage": can_manage, "linked": linked, "hidden_linked": hidden,
+        "history": selectors.systemic_issue_history(issue=issue),
     })
 
-
-# --- attachments -------------------------------------------------------------------------------------
-@login_required
-@require_http_methods(["GET", "POST"])
-def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
-    """Attach a file to an escalation; errors come back on this page, success on the escalation page."""
-    escalation = get_object_or_404(Escalation.objects.visible_to(request.user).with_related(), pk=pk)
-    if not request.user.has_perm("escalations.attach", escalation):
-        raise PermissionDenied("You are not allowed to add attachments to this escalation.")
-    form = AttachmentForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            attachment = attachment_create(
-                escalation=escalation, actor=request.user, upload=form.cleaned_data["file"],
-                description=form.cleaned_data["description"],
-            )
-        except ValidationError as exc:
-            _add_service_errors(form, exc)
-        except ActionNotPermitted as exc:
-            raise PermissionDenied(exc.message) from exc
-        else:
-            messages.success(request, f"{attachment.original_name} attached.")
-            return redirect(escalation_page_url(escalation.pk))
-    return render(request, "escalations/oversight/attachment_upload.html", {
-        "escalation": escalation, "form": form, "allowed": ALLOWED_LIST, "max_size": max_size_words(),
-        "escalation_url": escalation_page_url(escalation.pk),
-    })
-
-
-@login_required
-@require_GET
-def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
-    """Serve an attachment to someone who may see its escalation, as a download, never rendered inline."""
-    attachment = get_object_or_404(
-        Attachment.objects.select_related("escalation__ladder"), pk=pk,
-    )
-    if not request.user.has_perm("escalations.view_escalation", attachment.escalation):
-        raise Http404("No such attachment.")
-    try:
-        handle = attachment_open(attachment=attachment)
-    except FileNotFoundError as exc:
-        raise Http404("This attachment's file is no longer available.") from exc
-    response = FileResponse(
-        handle, as_attachment=True, filename=attachment.original_name, content_type=attachment.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    # Documents about a child: no shared or browser cache keeps a copy.
-    response["Cache-Control"] = "private, no-store"
-    return response

@@ -5,7 +5,7 @@ import pytest
 
 from escalations import services
 from escalations.models import Escalation
-from escalations.selectors_oversight import OverviewFilters, duration_words, level_times, psw_overview_list
+from oversight.selectors import OverviewFilters, duration_words, level_times, psw_overview_list
 from tests.conftest import at
 
 pytestmark = pytest.mark.django_db

@@ -13,7 +13,7 @@ from escalations.models import Escalation
 from organisations.models import Partnership, Role, User
 
 pytestmark = pytest.mark.django_db
-URL = reverse("escalations:board_logged")
+URL = reverse("oversight:board_logged")
 
 
 def shown(response) -> set[int]:

@@ -1,8 +1,12 @@
-"""The PSW's and QA&P chair's pages, systemic issues and attachments (mounted under /escalations/)."""
+"""The PSW's and QA&P chair's pages and the systemic issues register.
+
+Mounted under /escalations/ beside the escalation pages, so that their addresses stay as they were.
+"""
 from django.urls import path
 
-from . import views_oversight as views
+from . import views
 
+app_name = "oversight"
 urlpatterns = [
     path("psw-overview/", views.psw_overview, name="psw_overview"),
     path("psw-overview/raise/", views.psw_raise, name="psw_raise"),
@@ -10,6 +14,4 @@ urlpatterns = [
     path("systemic-issues/", views.systemic_list, name="systemic_list"),
     path("systemic-issues/new/", views.systemic_create, name="systemic_create"),
     path("systemic-issues/<int:pk>/", views.systemic_detail, name="systemic_detail"),
-    path("<int:pk>/attachments/", views.attachment_upload, name="attachment_upload"),
-    path("attachments/<int:pk>/", views.attachment_download, name="attachment_download"),
 ]

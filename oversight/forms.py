@@ -6,31 +6,17 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 
+from core.forms import GovukFormMixin
+from core.text import TEXT_LIMIT
+from escalations.models import LIVE_STATES, State
 from organisations.models import User
 from policies.models import RiskLevel
 
-from .attachments import ACCEPT_ATTRIBUTE, ALLOWED_LIST, DESCRIPTION_LIMIT, max_size_words
-from .models import LIVE_STATES, State, SystemicIssueKind, SystemicIssueStatus
-from .selectors_oversight import OverviewChoices, OverviewFilters
-from .systemic import TEXT_LIMIT, TITLE_LIMIT
+from .models import SystemicIssueKind, SystemicIssueStatus
+from .selectors import OverviewChoices, OverviewFilters
+from .services import TITLE_LIMIT
 
 ANY = ("", "Any")
-
-
-class GovukFormMixin:
-    """Lists a form's errors with the anchor of the input each one belongs to (GOV.UK error summary)."""
-
-    def error_links(self) -> list[tuple[str, str]]:
-        links = []
-        for name, errors in self.errors.items():
-            if name == "__all__" or name not in self.fields:
-                anchor = "main-content"
-            else:
-                bound = self[name]
-                multiple = isinstance(bound.field.widget, (forms.RadioSelect, forms.CheckboxSelectMultiple))
-                anchor = f"{bound.auto_id}_0" if multiple else bound.auto_id
-            links.extend((anchor, str(message)) for message in errors)
-        return links
 
 
 def parse_escalation_numbers(value: str) -> list[int]:
@@ -183,20 +169,3 @@ class SystemicIssueUpdateForm(GovukFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = owners
 
-
-# --- attachments -------------------------------------------------------------------------------------
-class AttachmentForm(GovukFormMixin, forms.Form):
-    file = forms.FileField(
-        label="Upload a file", required=False,
-        widget=forms.FileInput(attrs={"accept": ACCEPT_ATTRIBUTE}),
-        error_messages={"empty": "The selected file is empty.", "invalid": "Select a file."},
-    )
-    description = forms.CharField(
-        label="Description (optional)", required=False, max_length=DESCRIPTION_LIMIT,
-        help_text="For example, minutes of the meeting on 4 November.",
-        error_messages={"max_length": f"The description must be {DESCRIPTION_LIMIT} characters or fewer."},
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["file"].help_text = f"A {ALLOWED_LIST}, smaller than {max_size_words()}."

@@ -12,7 +12,7 @@ from organisations.models import Organisation, Role, User
 from tests.conftest import at
 
 pytestmark = pytest.mark.django_db
-URL = reverse("escalations:psw_overview")
+URL = reverse("oversight:psw_overview")
 
 
 def shown(response) -> set[int]:
@@ -91,18 +91,18 @@ def test_a_row_shows_the_time_spent_at_each_level(client, raise_escalation, peop
 
 def test_the_page_offers_an_independent_escalation_bexley_4_3(client, people):
     page = get(client, people["bexley-psw"]).content.decode()
-    assert f'href="{reverse("escalations:psw_raise")}">Raise an independent escalation' in page
+    assert f'href="{reverse("oversight:psw_raise")}">Raise an independent escalation' in page
 
 
 def test_the_independent_escalation_link_opens_the_raise_journey(client, people):
     client.force_login(people["bexley-psw"])
-    response = client.get(reverse("escalations:psw_raise"))
+    response = client.get(reverse("oversight:psw_raise"))
     assert response.status_code == 302 and response.url == reverse("escalations:raise")
 
 
 def test_only_a_psw_follows_the_independent_escalation_link(client, people):
     client.force_login(people["bexley-practitioner"])
-    assert client.get(reverse("escalations:psw_raise")).status_code == 403
+    assert client.get(reverse("oversight:psw_raise")).status_code == 403
 
 
 # --- counts ---------------------------------------------------------------------------------------------

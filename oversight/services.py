@@ -2,7 +2,7 @@
 
 Obstructive processes, IT problems, the workplace, working relations: each issue has a status, an
 owner among the organisation's staff and, once resolved, a resolution. The organisation's PSW
-records and updates them; the rest of its staff may read them; nobody else sees them.
+records and updates them; each change writes a row of the issue's history (``events``).
 """
 from __future__ import annotations
 
@@ -10,77 +10,21 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 
-from organisations.models import Role, User
+from core.errors import ActionNotPermitted
+from core.text import TEXT_LIMIT
+from escalations.models import Escalation
+from organisations.models import User
 
-from .models import Escalation, SystemicIssue, SystemicIssueKind, SystemicIssueStatus
-from .services import ActionNotPermitted
+from . import events
+from .models import SystemicIssue, SystemicIssueKind, SystemicIssueStatus
+from .rules import systemic_issue_can_manage
+from .selectors import systemic_issue_owner_choices
 
 TITLE_LIMIT = 200  # the model's column
-TEXT_LIMIT = 10_000  # as for an escalation's free text: a long e-mail's worth
-BOARD_ROLES = (Role.BOARD_MEMBER, Role.QAP_CHAIR)
 
 
-# --- who may do what ---------------------------------------------------------------------------------
-def systemic_issue_can_view_register(user: User) -> bool:
-    """Staff of an organisation may read its register; partnership roles have none."""
-    return bool(getattr(user, "is_authenticated", False) and user.organisation_id and user.role not in BOARD_ROLES)
-
-
-def systemic_issue_can_manage(user: User, organisation_id: int | None = None) -> bool:
-    """Only the organisation's PSW records and updates its systemic issues."""
-    if not getattr(user, "is_authenticated", False) or user.role != Role.PSW or not user.organisation_id:
-        return False
-    return organisation_id is None or organisation_id == user.organisation_id
-
-
-# --- reads -------------------------------------------------------------------------------------------
-def systemic_issue_list(*, user: User, status: str = "", kind: str = "") -> QuerySet[SystemicIssue]:
-    """The issues of the user's organisation, newest first, filtered by status and kind."""
-    if not systemic_issue_can_view_register(user):
-        return SystemicIssue.objects.none()
-    issues = (
-        SystemicIssue.objects.filter(organisation_id=user.organisation_id)
-        .select_related("owner", "raised_by")
-        .annotate(escalation_count=Count("escalations", distinct=True))
-    )
-    if status:
-        issues = issues.filter(status=status)
-    if kind:
-        issues = issues.filter(kind=kind)
-    return issues.order_by("-created_at", "-pk")
-
-
-def systemic_issue_get(*, user: User, pk: int) -> SystemicIssue:
-    """The issue if it belongs to the user's organisation; SystemicIssue.DoesNotExist otherwise."""
-    if not systemic_issue_can_view_register(user):
-        raise SystemicIssue.DoesNotExist("Only staff of an organisation see its systemic issues.")
-    return SystemicIssue.objects.select_related("owner", "raised_by", "organisation").get(
-        pk=pk, organisation_id=user.organisation_id,
-    )
-
-
-def systemic_issue_owner_choices(*, organisation_id: int) -> QuerySet[User]:
-    """The organisation's active staff, who may own an issue."""
-    return (
-        User.objects.filter(organisation_id=organisation_id, is_active=True)
-        .exclude(role__in=BOARD_ROLES)
-        .order_by("first_name", "last_name", "username")
-    )
-
-
-def systemic_issue_escalations(*, issue: SystemicIssue, user: User) -> tuple[list[Escalation], int]:
-    """The linked escalations this user may open, and how many others are linked."""
-    linked = issue.escalations.all()
-    visible = list(
-        Escalation.objects.visible_to(user).filter(pk__in=linked.values("pk"))
-        .select_related("case", "ladder").order_by("pk")
-    )
-    return visible, linked.count() - len(visible)
-
-
-# --- writes ------------------------------------------------------------------------------------------
 def _organisation_escalations(organisation_id: int) -> QuerySet[Escalation]:
     return Escalation.objects.filter(
         Q(raising_organisation_id=organisation_id) | Q(receiving_organisation_id=organisation_id)
@@ -137,12 +81,18 @@ def systemic_issue_create(*, actor: User, kind: str, title: str, description: st
             owner=owner, raised_by=actor,
         )
         issue.escalations.set(ids)
+        events.systemic_issue_event_created(issue=issue, actor=actor)
+        if ids:
+            events.systemic_issue_event_escalations_linked(issue=issue, actor=actor, escalation_ids=ids)
     return issue
 
 
 def systemic_issue_update(*, issue: SystemicIssue, actor: User, status: str, owner: User | None,
                           resolution: str, escalation_ids: Iterable[int] | None = None) -> SystemicIssue:
-    """Change an issue's status, owner, resolution and linked escalations; a resolved issue needs a resolution."""
+    """Change an issue's status, owner, resolution and linked escalations; a resolved issue needs a resolution.
+
+    Each change made writes its row of the issue's history; saving the issue as it was writes none.
+    """
     if not systemic_issue_can_manage(actor, issue.organisation_id):
         raise ActionNotPermitted("Only your organisation's principal social worker can update systemic issues.")
     errors: dict[str, list[str]] = {}
@@ -156,8 +106,26 @@ def systemic_issue_update(*, issue: SystemicIssue, actor: User, status: str, own
         raise ValidationError(errors)
     with transaction.atomic():
         locked = SystemicIssue.objects.select_for_update().get(pk=issue.pk)
+        old_status, old_owner_id, old_resolution = locked.status, locked.owner_id, locked.resolution
         locked.status, locked.owner, locked.resolution = status, owner, resolution
         locked.save(update_fields=["status", "owner", "resolution", "updated_at"])
+        if old_status != locked.status:
+            events.systemic_issue_event_status_changed(issue=locked, actor=actor, old=old_status)
+        if old_owner_id != locked.owner_id:
+            old_owner = User.objects.get(pk=old_owner_id)
+            events.systemic_issue_event_owner_changed(issue=locked, actor=actor, old=old_owner)
+        if old_resolution != locked.resolution:
+            events.systemic_issue_event_resolution_changed(issue=locked, actor=actor, old=old_resolution)
         if ids is not None:
-            locked.escalations.set(ids)
+            _relink(issue=locked, actor=actor, ids=ids)
     return locked
+
+
+def _relink(*, issue: SystemicIssue, actor: User, ids: list[int]) -> None:
+    linked = set(issue.escalations.values_list("pk", flat=True))
+    added, removed = set(ids) - linked, linked - set(ids)
+    issue.escalations.set(ids)
+    if added:
+        events.systemic_issue_event_escalations_linked(issue=issue, actor=actor, escalation_ids=added)
+    if removed:
+        events.systemic_issue_event_escalations_unlinked(issue=issue, actor=actor, escalation_ids=removed)

@@ -2,14 +2,10 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from escalations.models import SystemicIssue
-from escalations.services import ActionNotPermitted
-from escalations.systemic import (
-    systemic_issue_create,
-    systemic_issue_escalations,
-    systemic_issue_list,
-    systemic_issue_update,
-)
+from core.errors import ActionNotPermitted
+from oversight.models import SystemicIssue
+from oversight.selectors import systemic_issue_escalations, systemic_issue_list
+from oversight.services import systemic_issue_create, systemic_issue_update
 
 pytestmark = pytest.mark.django_db
 

@@ -6,16 +6,16 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from escalations.models import SystemicIssue
-from escalations.systemic import systemic_issue_create
+from oversight.models import SystemicIssue
+from oversight.services import systemic_issue_create
 
 pytestmark = pytest.mark.django_db
-LIST = reverse("escalations:systemic_list")
-CREATE = reverse("escalations:systemic_create")
+LIST = reverse("oversight:systemic_list")
+CREATE = reverse("oversight:systemic_create")
 
 
 def detail(issue) -> str:
-    return reverse("escalations:systemic_detail", args=[issue.pk])
+    return reverse("oversight:systemic_detail", args=[issue.pk])
 
 
 def shown(response) -> set[int]:
@@ -212,3 +212,31 @@ def test_the_list_is_paged_and_its_queries_do_not_grow(client, people, django_as
     assert len(shown(client.get(LIST, {"page": 2}))) == 1
     with django_assert_max_num_queries(10):
         client.get(LIST)
+
+
+# --- the history ----------------------------------------------------------------------------------------
+def test_the_page_shows_each_change_with_who_made_it(client, people, issue, raise_escalation):
+    esc = raise_escalation("bexley-practitioner", "bexley-internal")
+    client.force_login(people["bexley-psw"])
+    client.post(detail(issue), {"status": "resolved", "owner": people["bexley-director"].pk,
+                                "resolution": "Timeout raised to two hours.", "escalations": str(esc.pk)})
+    client.force_login(people["bexley-practitioner"])  # a reader sees the history too
+    page = client.get(detail(issue)).content.decode()
+    history = page[page.index('data-testid="history"'):]
+    psw, head, director = (people[name].display_name for name in
+                           ("bexley-psw", "bexley-head-of-service", "bexley-director"))
+    lines = re.findall(r'<li data-event="(\w+)"><time[^>]*>[^<]*</time> · ([^:<]+): <span[^>]*>([^<]*)</span>', history)
+    assert lines == [
+        ("created", psw, f"Recorded (IT problems), owned by {head}"),
+        ("status_changed", psw, "Status changed from Open to Resolved"),
+        ("owner_changed", psw, f"Owner changed from {head} to {director}"),
+        ("resolution_changed", psw, "Resolution recorded: Timeout raised to two hours."),
+        ("escalations_linked", psw, f"Escalation #{esc.pk} linked"),
+    ]
+
+
+def test_an_issue_recorded_before_the_history_was_kept_says_so(client, people, issue):
+    with connection.cursor() as cursor:  # as an issue moved from the old register has no rows
+        cursor.execute("DELETE FROM oversight_systemicissueevent")
+    client.force_login(people["bexley-psw"])
+    assert "No changes have been recorded." in client.get(detail(issue)).content.decode()

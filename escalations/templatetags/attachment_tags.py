@@ -1,4 +1,4 @@
-"""Template words for the oversight pages and the attachments partial."""
+"""Template words for the escalation page's attachments: the rules a file must meet."""
 from __future__ import annotations
 
 from django import template

@@ -1,4 +1,4 @@
-"""Reads for the oversight pages: the PSW's overview of the organisation and the QA&P chair's list.
+"""Reads for the oversight pages: the PSW's overview, the QA&P chair's list, the systemic issues register.
 
 Every list is built from ``Escalation.objects.visible_to(user)`` and fetches a page's rows with a
 fixed number of queries (select_related and one prefetch each for stages, categories and the
@@ -14,10 +14,12 @@ from dataclasses import dataclass, field
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
+from escalations.models import AWAITING_HOLDER, LIVE_STATES, Escalation, State, TimelineEntry
 from organisations.models import Organisation, Team, User
 from policies.models import Category, Ladder, RiskLevel
 
-from .models import AWAITING_HOLDER, LIVE_STATES, Escalation, State, TimelineEntry
+from .models import SystemicIssue, SystemicIssueEvent
+from .rules import BOARD_ROLES, systemic_issue_can_view_register
 
 
 # --- time spent at each level ------------------------------------------------------------------------
@@ -271,3 +273,53 @@ def board_logged_choices(*, user: User) -> tuple[list[tuple[str, str]], list[tup
         [(lad.slug, lad.name) for lad in ladders],
         [(org.slug, org.name) for org in members],
     )
+
+
+# --- the systemic issues register --------------------------------------------------------------------
+def systemic_issue_list(*, user: User, status: str = "", kind: str = "") -> QuerySet[SystemicIssue]:
+    """The issues of the user's organisation, newest first, filtered by status and kind."""
+    if not systemic_issue_can_view_register(user):
+        return SystemicIssue.objects.none()
+    issues = (
+        SystemicIssue.objects.filter(organisation_id=user.organisation_id)
+        .select_related("owner", "raised_by")
+        .annotate(escalation_count=Count("escalations", distinct=True))
+    )
+    if status:
+        issues = issues.filter(status=status)
+    if kind:
+        issues = issues.filter(kind=kind)
+    return issues.order_by("-created_at", "-pk")
+
+
+def systemic_issue_get(*, user: User, pk: int) -> SystemicIssue:
+    """The issue if it belongs to the user's organisation; SystemicIssue.DoesNotExist otherwise."""
+    if not systemic_issue_can_view_register(user):
+        raise SystemicIssue.DoesNotExist("Only staff of an organisation see its systemic issues.")
+    return SystemicIssue.objects.select_related("owner", "raised_by", "organisation").get(
+        pk=pk, organisation_id=user.organisation_id,
+    )
+
+
+def systemic_issue_owner_choices(*, organisation_id: int) -> QuerySet[User]:
+    """The organisation's active staff, who may own an issue."""
+    return (
+        User.objects.filter(organisation_id=organisation_id, is_active=True)
+        .exclude(role__in=BOARD_ROLES)
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+def systemic_issue_escalations(*, issue: SystemicIssue, user: User) -> tuple[list[Escalation], int]:
+    """The linked escalations this user may open, and how many others are linked."""
+    linked = issue.escalations.all()
+    visible = list(
+        Escalation.objects.visible_to(user).filter(pk__in=linked.values("pk"))
+        .select_related("case", "ladder").order_by("pk")
+    )
+    return visible, linked.count() - len(visible)
+
+
+def systemic_issue_history(*, issue: SystemicIssue) -> QuerySet[SystemicIssueEvent]:
+    """Every change made to the issue, oldest first, with who made it."""
+    return issue.events.select_related("actor").order_by("at", "pk")

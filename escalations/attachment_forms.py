@@ -1,0 +1,25 @@
+"""The form of a file attached to an escalation: it parses the upload; ``attachments`` decides whether it stands."""
+from __future__ import annotations
+
+from django import forms
+
+from core.forms import GovukFormMixin
+
+from .attachments import ACCEPT_ATTRIBUTE, ALLOWED_LIST, DESCRIPTION_LIMIT, max_size_words
+
+
+class AttachmentForm(GovukFormMixin, forms.Form):
+    file = forms.FileField(
+        label="Upload a file", required=False,
+        widget=forms.FileInput(attrs={"accept": ACCEPT_ATTRIBUTE}),
+        error_messages={"empty": "The selected file is empty.", "invalid": "Select a file."},
+    )
+    description = forms.CharField(
+        label="Description (optional)", required=False, max_length=DESCRIPTION_LIMIT,
+        help_text="For example, minutes of the meeting on 4 November.",
+        error_messages={"max_length": f"The description must be {DESCRIPTION_LIMIT} characters or fewer."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = f"A {ALLOWED_LIST}, smaller than {max_size_words()}."

@@ -1,0 +1,18 @@
+"""Who may read and who may change an organisation's systemic issues register (Bexley 4.4)."""
+from __future__ import annotations
+
+from organisations.models import Role, User
+
+BOARD_ROLES = (Role.BOARD_MEMBER, Role.QAP_CHAIR)
+
+
+def systemic_issue_can_view_register(user: User) -> bool:
+    """Staff of an organisation may read its register; partnership roles have none."""
+    return bool(getattr(user, "is_authenticated", False) and user.organisation_id and user.role not in BOARD_ROLES)
+
+
+def systemic_issue_can_manage(user: User, organisation_id: int | None = None) -> bool:
+    """Only the organisation's PSW records and updates its systemic issues."""
+    if not getattr(user, "is_authenticated", False) or user.role != Role.PSW or not user.organisation_id:
+        return False
+    return organisation_id is None or organisation_id == user.organisation_id
