@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "escalations",
     "notifications",
     "reports",
+    "demo",
 ]
 
 MIDDLEWARE = [

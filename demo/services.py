@@ -13,12 +13,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases.models import Case
+from escalations import services
+from escalations.models import Escalation
 from organisations.models import Organisation, Partnership, Role, Team, User
 from policies import clock
 from policies.models import Ladder
 from policies.services import policies_seed
-
-from . import services
 
 DEMO_PASSWORD = "demo-pass-2026"
 
@@ -90,7 +90,8 @@ CASES = {
 }
 
 
-def _people() -> dict[str, User]:
+def demo_people_seed() -> dict[str, User]:
+    """Create the demo people of CONTRACT section 4 that are missing; return everyone by username."""
     users: dict[str, User] = {}
     # Read everyone already there in one query (the test suite calls this before every test).
     names = [row[0] for rows in PEOPLE.values() for row in rows] + [row[0] for row in BOARD]
@@ -318,11 +319,9 @@ def demo_seed() -> list[str]:
     """Load policies, people, cases and escalations; a second run adds nothing."""
     report = policies_seed()
     with transaction.atomic():
-        users = _people()
+        users = demo_people_seed()
         cases = _cases(users)
         report.append(f"{len(users)} demo users (password {DEMO_PASSWORD})")
-        from .models import Escalation
-
         if Escalation.objects.filter(case__reference__startswith="DEMO-").exists():
             report.append("demo escalations: unchanged")
         else:
