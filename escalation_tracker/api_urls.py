@@ -2,8 +2,8 @@
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from cases.apis import CaseListCreateApi
 from core.api import api_not_found
+from escalations.case_apis import CaseListCreateApi
 from escalations.apis import ACTION_APIS, EscalationDetailApi, EscalationListCreateApi
 from notifications.apis import NotificationListApi, NotificationReadApi
 from organisations.apis import MeApi, TokenApi
