@@ -47,7 +47,7 @@ ACTION_LABELS = {
     Action.DEADLINE_MISSED: "Deadline missed",
     Action.AUTO_ADVANCE: "Advanced by the clock",
     Action.OVERALL_DEADLINE_MISSED: "Overall timescale missed",
-    Action.LADDER_VERSION_CHANGED: "Kept on the ladder version it was raised on",
+    Action.LADDER_VERSION_CHANGED: "Procedure edited",
 }
 
 

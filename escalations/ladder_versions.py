@@ -26,11 +26,10 @@ def escalations_ladder_repoint(*, from_ladder: Ladder, to_ladder: Ladder, actor:
     escalations = list(Escalation.objects.select_for_update().filter(ladder=from_ladder).order_by("pk"))
     if not escalations:
         return 0
-    Escalation.objects.filter(pk__in=[e.pk for e in escalations]).update(ladder=to_ladder)
-    note = (f"The ladder was edited and is now version {from_ladder.version}; this escalation stays on "
-            f"version {to_ladder.version}, the one it was raised on.")
-    params = {"from_ladder": from_ladder.pk, "to_ladder": to_ladder.pk,
-              "from_version": from_ladder.version, "to_version": to_ladder.version}
+    Escalation.objects.filter(ladder=from_ladder).update(ladder=to_ladder)  # the rows locked above
+    note = (f"{to_ladder.name} was edited (now version {from_ladder.version}); this escalation keeps the rules "
+            f"of version {to_ladder.version}.")
+    params = {"ladder": to_ladder.pk, "version": to_ladder.version, "current_version": from_ladder.version}
     # One entry at a time through the one builder: an edit in the admin is rare and moves at most the
     # escalations of one ladder version.
     for escalation in escalations:

@@ -40,10 +40,11 @@ def test_each_escalation_moved_gets_one_entry_naming_the_admin_and_both_versions
     entry = TimelineEntry.objects.get(escalation=esc, action="ladder_version_changed")
     assert (entry.actor, entry.from_state, entry.to_state, entry.stage_index) == (
         site_admin, esc.state, esc.state, esc.stage_index)
-    assert "now version 2" in entry.note and "stays on version 1" in entry.note
-    assert entry.params == {"from_ladder": ladder.pk, "to_ladder": frozen.pk, "from_version": 2, "to_version": 1}
+    assert entry.note == ("Bexley internal escalation procedure was edited (now version 2); this escalation "
+                          "keeps the rules of version 1.")
+    assert entry.params == {"ladder": frozen.pk, "version": 1, "current_version": 2}
     assert not TimelineEntry.objects.filter(escalation=other, action="ladder_version_changed").exists()
-    assert ACTION_LABELS["ladder_version_changed"] == "Kept on the ladder version it was raised on"
+    assert ACTION_LABELS["ladder_version_changed"] == "Procedure edited"
 
 
 def test_a_second_edit_moves_only_the_escalations_raised_on_the_version_being_edited(raise_escalation, site_admin):
@@ -58,8 +59,8 @@ def test_a_second_edit_moves_only_the_escalations_raised_on_the_version_being_ed
     second.refresh_from_db()
     assert (first.ladder_id, second.ladder_id) == (version_1.pk, version_2.pk)
     assert first.timeline.filter(action="ladder_version_changed").count() == 1
-    assert second.timeline.get(action="ladder_version_changed").note.startswith(
-        "The ladder was edited and is now version 3; this escalation stays on version 2")
+    assert second.timeline.get(action="ladder_version_changed").note.endswith(
+        "was edited (now version 3); this escalation keeps the rules of version 2.")
 
 
 def test_a_ladder_without_escalations_moves_none(site_admin):

@@ -150,11 +150,11 @@ def test_an_admin_edit_writes_the_kept_version_on_each_escalations_timeline(
     entry = live.timeline.order_by("at", "pk").last()
     assert (entry.action, entry.actor.username, entry.from_state, entry.to_state) == (
         "ladder_version_changed", "site-admin", "open", "open")
-    assert entry.note == ("The ladder was edited and is now version 2; this escalation stays on version 1, "
-                          "the one it was raised on.")
+    assert entry.note == ("Bexley internal escalation procedure was edited (now version 2); this escalation "
+                          "keeps the rules of version 1.")
     assert not other.timeline.filter(action="ladder_version_changed").exists()
     page = admin_client_.get(reverse("admin:escalations_escalation_change", args=[live.pk])).content.decode()
-    assert "ladder_version_changed" in page and "stays on version 1" in page
+    assert "ladder_version_changed" in page and "keeps the rules of version 1" in page
 
 
 def test_a_new_escalation_is_raised_on_the_new_version(admin_client_, raise_escalation, travel):
