@@ -1,14 +1,19 @@
 """A child's case, known by the case-management system's reference; as little as possible else."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
+
+if TYPE_CHECKING:
+    from organisations.models import Organisation
 
 
 class CaseQuerySet(models.QuerySet):
     """Named filters that need nothing but cases; who may see a case is ``escalations.cases``."""
 
-    def of_organisation(self, organisation) -> "CaseQuerySet":
+    def of_organisation(self, organisation: Organisation | int | None) -> CaseQuerySet:
         """The cases an organisation owns (an ``Organisation`` or its id)."""
         return self.filter(organisation=organisation)
 

@@ -3,8 +3,8 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from core.api import api_not_found
-from escalations.case_apis import CaseListCreateApi
 from escalations.apis import ACTION_APIS, EscalationDetailApi, EscalationListCreateApi
+from escalations.case_apis import CaseListCreateApi
 from notifications.apis import NotificationListApi, NotificationReadApi
 from organisations.apis import MeApi, TokenApi
 from policies.apis import LadderListApi

@@ -13,7 +13,12 @@ from rest_framework.response import Response
 from cases.models import Case
 from cases.services import case_get_or_create
 from core.api import (
-    InputSerializer, LondonDateTimeField, PageNumberPagination, StrictCharField, UserRateThrottle, errors,
+    InputSerializer,
+    LondonDateTimeField,
+    PageNumberPagination,
+    StrictCharField,
+    UserRateThrottle,
+    errors,
 )
 
 from .cases import case_list_visible
@@ -29,7 +34,8 @@ class CaseFilter(filters.FilterSet):
 
 
 class CaseInput(InputSerializer):
-    reference = StrictCharField(max_length=64, help_text="The reference in the case-management system, e.g. LCS-104233.")
+    reference = StrictCharField(max_length=64,
+                                help_text="The reference in the case-management system, e.g. LCS-104233.")
     display_name = StrictCharField(max_length=120, required=False, allow_blank=True, default="",
                                    help_text="Optional, e.g. initials; never sent by e-mail or to the board.")
 

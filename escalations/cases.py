@@ -4,19 +4,21 @@ The rule reads escalations, so it lives here and not in ``cases`` (which imports
 """
 from __future__ import annotations
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 
 from cases.models import Case
+from organisations.models import User
 
 from .models import Escalation
 
 
-def case_list_visible(*, user) -> QuerySet[Case]:
+def case_list_visible(*, user: User | AnonymousUser) -> QuerySet[Case]:
     """Cases this person may see, with their organisation, by reference.
 
     Board users see none (aggregates only); a superuser sees every case.
     """
-    if not user.is_authenticated or user.is_board_user and not user.is_superuser:
+    if not user.is_authenticated or (user.is_board_user and not user.is_superuser):
         return Case.objects.none()
     cases = Case.objects.all() if user.is_superuser else (
         Case.objects.of_organisation(user.organisation_id)
