@@ -53,7 +53,7 @@ DUE_SHARE = [150, 150, 50, 50, 50, 50]  # of each 500 due
 def build(*, open_count: int, due_count: int, now: dt.datetime) -> None:
     """Create the ladders, people, cases and escalations (in bulk, with real holders and deadlines)."""
     from cases.models import Case
-    from escalations.demo import _people
+    from demo.services import demo_people_seed
     from escalations.holders import holder_find
     from escalations.models import Escalation, Participant
     from organisations.models import Organisation
@@ -61,7 +61,7 @@ def build(*, open_count: int, due_count: int, now: dt.datetime) -> None:
     from policies.services import policies_seed
 
     policies_seed()
-    people = _people()
+    people = demo_people_seed()
     raisers = {"bexley-internal": people["bexley-practitioner"], "stoke-crm": people["stoke-crm"],
                "wiltshire-multi-agency": people["puddleducks-practitioner"]}
     wiltshire = Organisation.objects.get(slug="wiltshire")

@@ -2,9 +2,9 @@
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from cases.apis import CaseListCreateApi
 from core.api import api_not_found
 from escalations.apis import ACTION_APIS, EscalationDetailApi, EscalationListCreateApi
+from escalations.case_apis import CaseListCreateApi
 from notifications.apis import NotificationListApi, NotificationReadApi
 from organisations.apis import MeApi, TokenApi
 from policies.apis import LadderListApi

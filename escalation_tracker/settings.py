@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "oversight",
     "notifications",
     "reports",
+    "demo",
 ]
 
 MIDDLEWARE = [

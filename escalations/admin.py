@@ -1,6 +1,11 @@
 from django.contrib import admin
+from django.db.models import Count
 from django.utils import timezone
 
+from policies.admin import LadderAdmin as PolicyLadderAdmin
+from policies.models import Ladder
+
+from .ladder_versions import ladder_freeze_for_edit
 from .models import LIVE_STATES, Attachment, Escalation, Participant, TimelineEntry
 
 
@@ -76,6 +81,30 @@ class ViewOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class LadderAdmin(PolicyLadderAdmin):
+    """The ladder admin of ``policies``, with the escalations on each version: saving an edit keeps
+    them on the version they were raised on, with a timeline entry each.
+
+    Registered here, in place of the one ``policies`` registers, because only this app may know both.
+    """
+
+    list_display = [*PolicyLadderAdmin.list_display, "escalation_count"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(escalations_n=Count("escalations", distinct=True))
+
+    @admin.display(description="Escalations on this version", ordering="escalations_n")
+    def escalation_count(self, obj: Ladder) -> int:
+        return obj.escalations_n
+
+    def version_freeze(self, request, ladder: Ladder) -> Ladder:
+        return ladder_freeze_for_edit(ladder_id=ladder.pk, actor=request.user)
+
+
+admin.site.unregister(Ladder)
+admin.site.register(Ladder, LadderAdmin)
 
 
 @admin.register(Escalation)

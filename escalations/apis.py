@@ -20,7 +20,6 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cases.models import Case
 from core.api import (
     InputSerializer, LondonDateTimeField, PageNumberPagination, StrictBooleanField, StrictCharField,
     StrictChoiceField, StrictIntegerField, UserRateThrottle, errors, get_visible_or_404,
@@ -29,6 +28,7 @@ from organisations.models import Organisation, User
 from policies.models import Ladder, RiskLevel
 
 from . import services
+from .cases import case_list_visible
 from .models import Basis, Decision, Escalation, State, TimelineEntry
 from .selectors import escalation_actions_available
 
@@ -201,7 +201,7 @@ class RaiseInput(InputSerializer):
         """Resolve the case, the ladder and the receiving organisation, naming each one not found."""
         user = self.context["user"]
         problems: dict[str, list[str]] = {}
-        visible = Case.objects.visible_to(user).filter(reference=attrs["case"]).order_by("pk")
+        visible = case_list_visible(user=user).filter(reference=attrs["case"]).order_by("pk")
         # The user's own organisation's case first, where a partner uses the same reference.
         attrs["case"] = visible.filter(organisation_id=user.organisation_id).first() or visible.first()
         if attrs["case"] is None:

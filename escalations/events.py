@@ -26,6 +26,7 @@ class Action:
     DEADLINE_MISSED = "deadline_missed"
     AUTO_ADVANCE = "auto_advance"
     OVERALL_DEADLINE_MISSED = "overall_deadline_missed"
+    LADDER_VERSION_CHANGED = "ladder_version_changed"
 
 
 ACTION_LABELS = {
@@ -46,6 +47,7 @@ ACTION_LABELS = {
     Action.DEADLINE_MISSED: "Deadline missed",
     Action.AUTO_ADVANCE: "Advanced by the clock",
     Action.OVERALL_DEADLINE_MISSED: "Overall timescale missed",
+    Action.LADDER_VERSION_CHANGED: "Procedure edited",
 }
 
 

@@ -25,6 +25,7 @@ from organisations.models import Organisation, User
 from policies import clock
 from policies.models import Ladder, RiskLevel, Stage
 
+from .cases import case_list_visible
 from .events import Action, timeline_record
 from .holders import holder_find, holder_may_take, holder_organisation
 from .models import LIVE_STATES, Basis, Decision, Escalation, Participant, State
@@ -170,7 +171,7 @@ def escalation_raise(
         errors["basis"] = ["Say whether the concern rests on evidence or professional judgement."]
     if not ladder.categories.filter(slug=category).exists():
         errors["category"] = ["Choose one of this procedure's categories."]
-    if not Case.objects.visible_to(raised_by).filter(pk=case.pk).exists():
+    if not case_list_visible(user=raised_by).filter(pk=case.pk).exists():
         errors["case"] = ["You cannot raise an escalation on this case."]
     needs_receiver = ladder.multi_agency or any(s.in_receiving_organisation for s in ladder.stage_list())
     if needs_receiver:

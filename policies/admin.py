@@ -40,10 +40,14 @@ class RiskRuleInline(_VersionedInline):
 
 @admin.register(Ladder)
 class LadderAdmin(admin.ModelAdmin):
-    """Saving a ladder freezes what was stored as a version of its own, so live escalations keep the
-    rules they were raised on, and the edited ladder becomes the next, current version."""
+    """Saving a ladder freezes what was stored as a version of its own, and the edited ladder becomes
+    the next, current version.
 
-    list_display = ["slug", "version", "is_current", "name", "owner", "stage_count", "timescale", "escalation_count"]
+    ``escalations.admin`` registers a subclass in its place that keeps the escalations on the version
+    they were raised on (``version_freeze``) and counts them: this app knows nothing of escalations.
+    """
+
+    list_display = ["slug", "version", "is_current", "name", "owner", "stage_count", "timescale"]
     list_filter = ["is_current", "organisation", "partnership", "skip_allowed", "mediation_allowed"]
     search_fields = ["slug", "name", "source"]
     list_select_related = ["organisation", "partnership"]
@@ -52,7 +56,7 @@ class LadderAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(
-            stages_n=Count("stages", distinct=True), escalations_n=Count("escalations", distinct=True),
+            stages_n=Count("stages", distinct=True),
         ).prefetch_related("stages")
 
     @admin.display(description="Owner")
@@ -69,10 +73,6 @@ class LadderAdmin(admin.ModelAdmin):
             return f"{obj.overall_working_days} (overall, from stage {obj.overall_from_stage})"
         # The reports' target: the ordinary stages' response times (an exceptional stage comes after the end).
         return str(sum(s.working_days for s in obj.stages.all() if not s.exceptional))
-
-    @admin.display(description="Escalations on this version", ordering="escalations_n")
-    def escalation_count(self, obj: Ladder) -> int:
-        return obj.escalations_n
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and not obj.is_current:
@@ -92,9 +92,13 @@ class LadderAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            frozen = ladder_freeze_version(ladder_id=obj.pk)
+            frozen = self.version_freeze(request, obj)
             obj.version = Ladder.objects.get(pk=obj.pk).version
             obj.is_current = True
             messages.info(request, f"Saved as version {obj.version}; version {frozen.version} is kept for the "
                                    "escalations raised on it.")
         super().save_model(request, obj, form, change)
+
+    def version_freeze(self, request, ladder: Ladder) -> Ladder:
+        """Freeze what is stored of ``ladder`` as a version of its own; return the frozen copy."""
+        return ladder_freeze_version(ladder_id=ladder.pk)

@@ -84,15 +84,13 @@ def policies_seed() -> list[str]:
 
 @transaction.atomic
 def ladder_freeze_version(*, ladder_id: int) -> Ladder:
-    """Before a ladder is edited: copy what is stored now into a frozen version, move the
-    escalations raised on it to that copy, and give the ladder being edited the next number.
+    """Before a ladder is edited: copy what is stored now into a frozen version and give the ladder
+    being edited the next number.
 
     The edited row keeps its primary key (so the admin's inline forms still apply to it) and
-    becomes the new current version; live escalations keep the rules they were raised on.
-    Returns the frozen copy.
+    becomes the new current version. Returns the frozen copy. Escalations are not touched here:
+    ``escalations.ladder_versions.ladder_freeze_for_edit`` freezes and keeps them on the copy.
     """
-    from escalations.models import Escalation
-
     stored = Ladder.objects.select_for_update().get(pk=ladder_id)
     next_version = (Ladder.objects.filter(slug=stored.slug).aggregate(Max("version"))["version__max"] or 0) + 1
     stages = list(stored.stages.all())
@@ -117,6 +115,5 @@ def ladder_freeze_version(*, ladder_id: int) -> Ladder:
     Stage.objects.bulk_create(stages)
     Category.objects.bulk_create(categories)
     RiskRule.objects.bulk_create(risk_rules)
-    Escalation.objects.filter(ladder_id=ladder_id).update(ladder=frozen)
     Ladder.objects.filter(pk=ladder_id).update(is_current=True)
     return frozen

@@ -37,15 +37,15 @@ def ladders(db):
 @pytest.fixture
 def people(ladders):
     """The demo people of CONTRACT section 4, by username (no escalations)."""
-    from escalations.demo import _people
+    from demo.services import demo_people_seed
 
-    return _people()
+    return demo_people_seed()
 
 
 @pytest.fixture
 def demo(db):
     """The whole demo data set, escalations included."""
-    from escalations.demo import demo_seed
+    from demo.services import demo_seed
 
     demo_seed()
 
@@ -72,7 +72,7 @@ def travel():
 @pytest.fixture
 def raise_escalation(people):
     """raise_escalation("bexley-practitioner", "bexley-internal", risk_level=..., receiving=...)."""
-    from escalations.factories_support import raise_for_test
+    from tests.factories import raise_for_test
 
     def go(username, ladder_slug, **kwargs):
         return raise_for_test(people=people, username=username, ladder_slug=ladder_slug, **kwargs)
@@ -91,14 +91,14 @@ def seeded_once(django_db_setup, django_db_blocker):
     from django.db import transaction
     from django.test.utils import override_settings
 
-    from escalations.demo import _people
+    from demo.services import demo_people_seed
     from policies.services import policies_seed
 
     # Module fixtures run before the per-test settings above: hash the demo passwords fast here too.
     fast_hashing = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
     with django_db_blocker.unblock(), fast_hashing, transaction.atomic():
         policies_seed()
-        _people()
+        demo_people_seed()
         yield
         transaction.set_rollback(True)
 

@@ -1,8 +1,13 @@
-"""factory-boy factories for the models tests build by hand."""
+"""factory-boy factories for the models tests build by hand, and a short way to raise an escalation."""
+import itertools
+
 import factory
 
 from cases.models import Case
+from cases.services import case_get_or_create
+from escalations.services import escalation_raise
 from organisations.models import Organisation, Role, User
+from policies.models import Ladder
 
 
 class OrganisationFactory(factory.django.DjangoModelFactory):
@@ -39,3 +44,23 @@ class CaseFactory(factory.django.DjangoModelFactory):
 
     reference = factory.Sequence(lambda n: f"LCS-{100000 + n}")
     organisation = factory.SubFactory(OrganisationFactory)
+
+
+_refs = itertools.count(1)
+
+
+def raise_for_test(*, people: dict, username: str, ladder_slug: str, risk_level: str = "standard",
+                   receiving: str | None = None, category: str | None = None, reference: str | None = None,
+                   now=None):
+    """Raise an escalation through the real service, with plausible texts and a fresh case."""
+    user = people[username]
+    ladder = Ladder.objects.current().get(slug=ladder_slug)
+    case, _ = case_get_or_create(organisation=user.organisation, reference=reference or f"TEST-{next(_refs):05d}")
+    return escalation_raise(
+        raised_by=user, case=case, ladder=ladder, risk_level=risk_level,
+        category=category or ladder.categories.first().slug,
+        decision_challenged="Case closed to early help.", concern="Risk not reassessed.",
+        basis="professional_judgement", desired_outcome="Reassess before closing.",
+        receiving_organisation=Organisation.objects.get(slug=receiving) if receiving else None,
+        now=now,
+    )

@@ -41,7 +41,7 @@ def demo_tokens(django_db_setup, django_db_blocker):
     """The demo data and a token for each demo user used here; rolled back after the module."""
     from rest_framework.authtoken.models import Token
 
-    from escalations.demo import demo_seed
+    from demo.services import demo_seed
     from organisations.models import User
 
     # A real WSGI request would close the test's connection (and its transaction) at its start

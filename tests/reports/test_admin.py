@@ -138,6 +138,26 @@ def test_editing_a_ladder_in_the_admin_makes_version_2_and_live_escalations_keep
     assert list(Ladder.objects.filter(slug="bexley-internal").values_list("version", flat=True)) == [2, 1]
 
 
+def test_an_admin_edit_writes_the_kept_version_on_each_escalations_timeline(
+        admin_client_, raise_escalation, people, travel):
+    travel(at(2026, 11, 10, 10, 0))
+    live = raise_escalation("bexley-practitioner", "bexley-internal")
+    other = raise_escalation("stoke-crm", "stoke-crm")
+    ladder = Ladder.objects.current().get(slug="bexley-internal")
+    url = reverse("admin:policies_ladder_change", args=[ladder.pk])
+
+    assert admin_client_.post(url, _post_data(admin_client_.get(url))).status_code == 302
+
+    entry = live.timeline.order_by("at", "pk").last()
+    assert (entry.action, entry.actor.username, entry.from_state, entry.to_state) == (
+        "ladder_version_changed", "site-admin", "open", "open")
+    assert entry.note == ("Bexley internal escalation procedure was edited (now version 2); this escalation "
+                          "keeps the rules of version 1.")
+    assert not other.timeline.filter(action="ladder_version_changed").exists()
+    page = admin_client_.get(reverse("admin:escalations_escalation_change", args=[live.pk])).content.decode()
+    assert "ladder_version_changed" in page and "keeps the rules of version 1" in page
+
+
 def test_a_new_escalation_is_raised_on_the_new_version(admin_client_, raise_escalation, travel):
     travel(at(2026, 11, 10, 10, 0))
     ladder = Ladder.objects.current().get(slug="bexley-internal")

@@ -1,24 +1,27 @@
-"""Cases by their case-management reference: find one, or register one to raise an escalation on."""
+"""Cases by their case-management reference: find one, or register one to raise an escalation on.
+
+Here, not in ``cases``: who may see a case depends on the escalations they may see.
+"""
 from __future__ import annotations
 
-from django.db.models import QuerySet
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
+from cases.models import Case
+from cases.services import case_get_or_create
 from core.api import (
-    InputSerializer, LondonDateTimeField, PageNumberPagination, StrictCharField, UserRateThrottle, errors,
+    InputSerializer,
+    LondonDateTimeField,
+    PageNumberPagination,
+    StrictCharField,
+    UserRateThrottle,
+    errors,
 )
 
-from .models import Case
-from .services import case_get_or_create
-
-
-def case_list_visible(*, user) -> QuerySet[Case]:
-    """Cases this person may see, with their organisation."""
-    return Case.objects.visible_to(user).select_related("organisation").order_by("reference", "pk")
+from .cases import case_list_visible
 
 
 class CaseFilter(filters.FilterSet):
@@ -31,7 +34,8 @@ class CaseFilter(filters.FilterSet):
 
 
 class CaseInput(InputSerializer):
-    reference = StrictCharField(max_length=64, help_text="The reference in the case-management system, e.g. LCS-104233.")
+    reference = StrictCharField(max_length=64,
+                                help_text="The reference in the case-management system, e.g. LCS-104233.")
     display_name = StrictCharField(max_length=120, required=False, allow_blank=True, default="",
                                    help_text="Optional, e.g. initials; never sent by e-mail or to the board.")
 

@@ -13,12 +13,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases.models import Case
+from escalations import services
+from escalations.models import Escalation
 from organisations.models import Organisation, Partnership, Role, Team, User
 from policies import clock
 from policies.models import Ladder
 from policies.services import policies_seed
-
-from . import services
 
 DEMO_PASSWORD = "demo-pass-2026"
 
@@ -40,7 +40,8 @@ PEOPLE: dict[str, list[tuple[str, str, str, str, str | None, str | None]]] = {
         ("stoke-service-manager", "Ruth", "Pemberton", Role.SERVICE_MANAGER, "stoke-strategic-manager", None),
         ("stoke-team-manager", "Lee", "Barker", Role.TEAM_MANAGER, "stoke-service-manager", "Safeguarding Team North"),
         ("stoke-social-worker", "Amy", "Clarke", Role.SOCIAL_WORKER, "stoke-team-manager", "Safeguarding Team North"),
-        ("stoke-crm", "Janet", "Moss", Role.CONFERENCE_REVIEW_MANAGER, "stoke-service-manager", "Conference and Review Service"),
+        ("stoke-crm", "Janet", "Moss", Role.CONFERENCE_REVIEW_MANAGER, "stoke-service-manager",
+         "Conference and Review Service"),
         ("stoke-psw", "Owen", "Price", Role.PSW, "stoke-assistant-director", None),
     ],
     "wiltshire": [
@@ -54,11 +55,13 @@ PEOPLE: dict[str, list[tuple[str, str, str, str, str | None, str | None]]] = {
         ("puddleducks-nursery-manager", "Kate", "Ellis", Role.NURSERY_MANAGER, "puddleducks-owner", None),
         ("puddleducks-designated-safeguarding-lead", "Zoe", "Harper", Role.DESIGNATED_SAFEGUARDING_LEAD,
          "puddleducks-nursery-manager", None),
-        ("puddleducks-practitioner", "Lily", "Turner", Role.PRACTITIONER, "puddleducks-designated-safeguarding-lead", None),
+        ("puddleducks-practitioner", "Lily", "Turner", Role.PRACTITIONER, "puddleducks-designated-safeguarding-lead",
+         None),
     ],
     "bs3": [
         ("bs3-nursery-manager", "Carol", "Webb", Role.NURSERY_MANAGER, None, None),
-        ("bs3-designated-safeguarding-lead", "Aisha", "Khan", Role.DESIGNATED_SAFEGUARDING_LEAD, "bs3-nursery-manager", None),
+        ("bs3-designated-safeguarding-lead", "Aisha", "Khan", Role.DESIGNATED_SAFEGUARDING_LEAD, "bs3-nursery-manager",
+         None),
         ("bs3-practitioner", "Jess", "Morgan", Role.PRACTITIONER, "bs3-designated-safeguarding-lead", None),
     ],
     "bristol": [
@@ -81,16 +84,20 @@ CASES = {
                ("DEMO-BX-1005", "J.K.", "bexley-practitioner")],
     "stoke": [("DEMO-ST-2001", "L.M.", "stoke-social-worker"), ("DEMO-ST-2002", "N.P.", "stoke-social-worker"),
               ("DEMO-ST-2003", "Q.R.", "stoke-social-worker")],
-    "wiltshire": [("DEMO-WI-3001", "S.T.", "wiltshire-social-worker"), ("DEMO-WI-3002", "F.G.", "wiltshire-social-worker")],
-    "puddleducks": [("DEMO-PD-4001", "U.V.", "puddleducks-practitioner"), ("DEMO-PD-4002", "W.X.", "puddleducks-practitioner"),
-                    ("DEMO-PD-4003", "H.J.", "puddleducks-practitioner"), ("DEMO-PD-4004", "K.L.", "puddleducks-practitioner"),
+    "wiltshire": [("DEMO-WI-3001", "S.T.", "wiltshire-social-worker"),
+                  ("DEMO-WI-3002", "F.G.", "wiltshire-social-worker")],
+    "puddleducks": [("DEMO-PD-4001", "U.V.", "puddleducks-practitioner"),
+                    ("DEMO-PD-4002", "W.X.", "puddleducks-practitioner"),
+                    ("DEMO-PD-4003", "H.J.", "puddleducks-practitioner"),
+                    ("DEMO-PD-4004", "K.L.", "puddleducks-practitioner"),
                     ("DEMO-PD-4005", "M.N.", "puddleducks-practitioner")],
     "bs3": [("DEMO-B3-5001", "Y.Z.", "bs3-practitioner"), ("DEMO-B3-5002", "A.C.", "bs3-practitioner")],
     "bristol": [("DEMO-BR-6001", "B.D.", "bristol-social-worker")],
 }
 
 
-def _people() -> dict[str, User]:
+def demo_people_seed() -> dict[str, User]:
+    """Create the demo people of CONTRACT section 4 that are missing; return everyone by username."""
     users: dict[str, User] = {}
     # Read everyone already there in one query (the test suite calls this before every test).
     names = [row[0] for rows in PEOPLE.values() for row in rows] + [row[0] for row in BOARD]
@@ -158,13 +165,16 @@ def _working_days_ago(n: int, organisation: Organisation, hour: int = 10) -> dt.
 
 def _escalations(users: dict[str, User], cases: dict[str, Case]) -> int:
     u = users.__getitem__
-    ladder = {slug: Ladder.objects.current().get(slug=slug) for slug in
-              ("bexley-internal", "stoke-crm", "wiltshire-multi-agency", "bs3-nursery", "multi-agency-resolution-panel")}
+    slugs = ("bexley-internal", "stoke-crm", "wiltshire-multi-agency", "bs3-nursery", "multi-agency-resolution-panel")
+    ladder = {slug: Ladder.objects.current().get(slug=slug) for slug in slugs}
     bexley = Organisation.objects.get(slug="bexley")
     org = Organisation.objects.get
 
+    raised = []
+
     def raise_(who, case, slug, *, risk="standard", category=None, receiving=None, ago=0, concern=None):
         lad = ladder[slug]
+        raised.append(case)
         return services.escalation_raise(
             raised_by=u(who), case=cases[case], ladder=lad, risk_level=risk,
             category=category or lad.categories.first().slug,
@@ -176,24 +186,23 @@ def _escalations(users: dict[str, User], cases: dict[str, Case]) -> int:
             now=_working_days_ago(ago, bexley) if ago else None,
         )
 
-    count = 0
     # Bexley: open, awaiting the team manager (fresh).
-    raise_("bexley-practitioner", "DEMO-BX-1001", "bexley-internal", category="need-for-action"); count += 1
+    raise_("bexley-practitioner", "DEMO-BX-1001", "bexley-internal", category="need-for-action")
     # Bexley: overdue, no meeting arranged (the clock tells the practitioner they may proceed).
-    raise_("bexley-practitioner", "DEMO-BX-1002", "bexley-internal", ago=3, category="level-of-need"); count += 1
+    raise_("bexley-practitioner", "DEMO-BX-1002", "bexley-internal", ago=3, category="level-of-need")
     # Bexley: significant harm, with the service manager, meeting arranged.
     e = raise_("bexley-practitioner", "DEMO-BX-1003", "bexley-internal", risk="significant_harm",
                category="need-for-action")
     services.escalation_arrange_meeting(escalation=e, actor=u("bexley-service-manager"),
-                                        meeting_at=timezone.now() + dt.timedelta(hours=2)); count += 1
+                                        meeting_at=timezone.now() + dt.timedelta(hours=2))
     # Bexley: significant harm raised two working days ago, never answered: the clock advances it.
     raise_("bexley-practitioner", "DEMO-BX-1002", "bexley-internal", risk="significant_harm", ago=2,
            category="need-for-action",
-           concern="A sibling disclosed being hit at home; the decision leaves the children at home overnight."); count += 1
+           concern="A sibling disclosed being hit at home; the decision leaves the children at home overnight.")
     # Bexley: responded by the team manager, awaiting the practitioner.
     e = raise_("bexley-practitioner", "DEMO-BX-1004", "bexley-internal", category="roles-and-responsibilities")
     services.escalation_respond(escalation=e, actor=u("bexley-team-manager"), decision="uphold",
-                                rationale="The family has engaged with early help and the risk is monitored weekly."); count += 1
+                                rationale="The family has engaged with early help and the risk is monitored weekly.")
     # Bexley: escalated to the service manager after a team manager upheld the decision, then resolved.
     e = raise_("bexley-practitioner", "DEMO-BX-1005", "bexley-internal", category="communication")
     services.escalation_respond(escalation=e, actor=u("bexley-team-manager"), decision="uphold",
@@ -204,19 +213,19 @@ def _escalations(users: dict[str, User], cases: dict[str, Case]) -> int:
                                 rationale="A strategy discussion will be held.")
     services.escalation_accept(escalation=e, actor=u("bexley-practitioner"),
                                agreed_outcome="Strategy discussion booked for Thursday.",
-                               outstanding_actions="The team manager reviews the plan after the discussion."); count += 1
+                               outstanding_actions="The team manager reviews the plan after the discussion.")
     # Bexley: withdrawn.
     e = raise_("bexley-practitioner", "DEMO-BX-1001", "bexley-internal", category="communication")
     services.escalation_withdraw(escalation=e, actor=u("bexley-practitioner"),
-                                 reason="Resolved in supervision the same afternoon."); count += 1
+                                 reason="Resolved in supervision the same afternoon.")
 
     # Stoke: informal stage with the team manager; a formal one at stage 2 after a skip.
-    raise_("stoke-crm", "DEMO-ST-2001", "stoke-crm", category="reports-not-shared"); count += 1
+    raise_("stoke-crm", "DEMO-ST-2001", "stoke-crm", category="reports-not-shared")
     e = raise_("stoke-crm", "DEMO-ST-2002", "stoke-crm", category="drift-and-delay", ago=2)
     services.escalation_skip(escalation=e, actor=u("stoke-crm"), to_stage=2,
-                             reason="Drift of three months: straight to the strategic manager (section 5)."); count += 1
+                             reason="Drift of three months: straight to the strategic manager (section 5).")
     # Stoke: overdue at the informal stage.
-    raise_("stoke-crm", "DEMO-ST-2003", "stoke-crm", category="visits-late", ago=7); count += 1
+    raise_("stoke-crm", "DEMO-ST-2003", "stoke-crm", category="visits-late", ago=7)
 
     # Wiltshire: a nursery challenges children's social care; logged with the board and in mediation.
     e = raise_("puddleducks-practitioner", "DEMO-PD-4001", "wiltshire-multi-agency", receiving="wiltshire",
@@ -226,19 +235,18 @@ def _escalations(users: dict[str, User], cases: dict[str, Case]) -> int:
     services.escalation_escalate(escalation=e, actor=u("puddleducks-practitioner"),
                                  reason="Practitioner discussion did not resolve it.")
     e.refresh_from_db()
-    services.escalation_start_mediation(escalation=e, actor=u("wiltshire-qap-chair"), mediator=u("wiltshire-qap-chair"))
-    count += 1
+    services.escalation_start_mediation(escalation=e, actor=u("wiltshire-qap-chair"),
+                                        mediator=u("wiltshire-qap-chair"))
     raise_("puddleducks-designated-safeguarding-lead", "DEMO-PD-4002", "wiltshire-multi-agency",
-           receiving="wiltshire", category="communication"); count += 1
+           receiving="wiltshire", category="communication")
 
     # Bristol partnership: BS3 nursery's own ladder and the resolution panel ladder.
-    raise_("bs3-practitioner", "DEMO-B3-5001", "bs3-nursery", receiving="bristol", category="need-for-action"); count += 1
+    raise_("bs3-practitioner", "DEMO-B3-5001", "bs3-nursery", receiving="bristol", category="need-for-action")
     e = raise_("bs3-designated-safeguarding-lead", "DEMO-B3-5002", "multi-agency-resolution-panel",
                receiving="bristol", category="roles-and-responsibilities")
     services.escalation_respond(escalation=e, actor=e.holder, decision="agree",
                                 rationale="Children's social care will complete a child and family assessment.")
-    count += 1
-    return count
+    return len(raised)
 
 
 @contextmanager
@@ -273,7 +281,10 @@ def _history(users: dict[str, User], cases: dict[str, Case]) -> int:
     for i, (who, receiving, category, months, days, climbs, outcome) in enumerate(HISTORY):
         raiser = users[who]
         # The past cases are their own: today's demo cases keep one live escalation each.
-        past = ["DEMO-PD-4003", "DEMO-PD-4004", "DEMO-PD-4005"] if raiser.organisation.slug == "puddleducks" else ["DEMO-WI-3002"]
+        if raiser.organisation.slug == "puddleducks":
+            past = ["DEMO-PD-4003", "DEMO-PD-4004", "DEMO-PD-4005"]
+        else:
+            past = ["DEMO-WI-3002"]
         case = cases[past[i % len(past)]]
         start = dt.datetime.combine(timezone.localdate() - dt.timedelta(days=30 * months + i), dt.time(9, 30),
                                     tzinfo=clock.LONDON)
@@ -303,9 +314,11 @@ def _history(users: dict[str, User], cases: dict[str, Case]) -> int:
                 if step < climbs:
                     services.escalation_escalate(escalation=esc, actor=raiser, reason="The concern remains.")
                 elif outcome == "upheld":
-                    services.escalation_accept(escalation=esc, actor=raiser,
-                                               agreed_outcome="The decision stands; both agencies will review it in a month.",
-                                               outstanding_actions="A joint review meeting is booked.")
+                    services.escalation_accept(
+                        escalation=esc, actor=raiser,
+                        agreed_outcome="The decision stands; both agencies will review it in a month.",
+                        outstanding_actions="A joint review meeting is booked.",
+                    )
                 else:
                     services.escalation_accept(escalation=esc, actor=raiser,
                                                agreed_outcome="The decision was changed as the raiser asked.",
@@ -318,11 +331,9 @@ def demo_seed() -> list[str]:
     """Load policies, people, cases and escalations; a second run adds nothing."""
     report = policies_seed()
     with transaction.atomic():
-        users = _people()
+        users = demo_people_seed()
         cases = _cases(users)
         report.append(f"{len(users)} demo users (password {DEMO_PASSWORD})")
-        from .models import Escalation
-
         if Escalation.objects.filter(case__reference__startswith="DEMO-").exists():
             report.append("demo escalations: unchanged")
         else:

@@ -1,0 +1,27 @@
+"""Which cases a person may see: their organisation's, and the cases of escalations they may see.
+
+The rule reads escalations, so it lives here and not in ``cases`` (which imports no escalation).
+"""
+from __future__ import annotations
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import QuerySet
+
+from cases.models import Case
+from organisations.models import User
+
+from .models import Escalation
+
+
+def case_list_visible(*, user: User | AnonymousUser) -> QuerySet[Case]:
+    """Cases this person may see, with their organisation, by reference.
+
+    Board users see none (aggregates only); a superuser sees every case.
+    """
+    if not user.is_authenticated or (user.is_board_user and not user.is_superuser):
+        return Case.objects.none()
+    cases = Case.objects.all() if user.is_superuser else (
+        Case.objects.of_organisation(user.organisation_id)
+        | Case.objects.filter(pk__in=Escalation.objects.visible_to(user).values("case_id"))
+    )
+    return cases.select_related("organisation").order_by("reference", "pk")
