@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "policies",
     "cases",
     "escalations",
+    "deadlines",
     "notifications",
     "reports",
 ]
