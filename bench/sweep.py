@@ -139,7 +139,7 @@ def main() -> None:
 
 
 def run(args) -> None:
-    from escalations.deadlines import SWEEP_BATCH_SIZE, deadlines_sweep
+    from deadlines.sweep import SWEEP_BATCH_SIZE, deadlines_sweep
     from escalations.models import Escalation, TimelineEntry
     from notifications.models import Notification
 

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "cases",
     "escalations",
     "oversight",
+    "deadlines",
     "notifications",
     "reports",
     "demo",

@@ -1,7 +1,21 @@
-"""Timeline entries, written on purpose by the services (never by signals)."""
+"""Timeline entries, written on purpose by the services (never by signals): one function per kind.
+
+``timeline_entry`` is the one builder: it makes an unsaved entry of one escalation, with the state
+and stage the escalation is in now. Each kind below fills in its note and parameters from what it
+is given; a service saves one with ``timeline_add``, the deadline clock saves a batch with
+``timeline_add_many``.
+"""
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
 from django.utils import timezone
+
+from core.bulk import rows_insert
+from organisations.models import User
+from policies import clock
 
 from .models import Escalation, TimelineEntry
 
@@ -51,10 +65,17 @@ ACTION_LABELS = {
 }
 
 
-def timeline_record(*, escalation: Escalation, actor, action: str, from_state: str, note: str = "",
-                    params: dict | None = None, at=None) -> TimelineEntry:
-    """Append one entry: when, who (None for the system), what, the states and the stage after it."""
-    entry = TimelineEntry(
+def clock_words(instant: dt.datetime) -> str:
+    """Say a moment as the clock's notes do, in London time: "17:00 on Wednesday 11 November 2026"."""
+    return f"{timezone.localtime(instant, clock.LONDON):%H:%M on %A %d %B %Y}"
+
+
+# --- the builder and the two ways to save --------------------------------------------------------------
+def timeline_entry(escalation: Escalation, *, action: str, from_state: str, actor: User | None = None,
+                   note: str = "", params: dict[str, Any] | None = None,
+                   at: dt.datetime | None = None) -> TimelineEntry:
+    """Build one unsaved entry: when, who (None for the system), what, the states and the stage after it."""
+    return TimelineEntry(
         escalation=escalation,
         at=at or timezone.now(),
         actor=actor,
@@ -65,5 +86,158 @@ def timeline_record(*, escalation: Escalation, actor, action: str, from_state: s
         note=note,
         params=params or {},
     )
+
+
+def timeline_add(entry: TimelineEntry) -> TimelineEntry:
+    """Append one entry built by a function below."""
     entry.save()
     return entry
+
+
+def timeline_add_many(entries: Sequence[TimelineEntry]) -> None:
+    """Append a batch of entries in a few INSERT statements (no primary keys come back)."""
+    rows_insert(TimelineEntry, [vars(entry) for entry in entries])
+
+
+def timeline_record(*, escalation: Escalation, actor: User | None, action: str, from_state: str, note: str = "",
+                    params: dict[str, Any] | None = None, at: dt.datetime | None = None) -> TimelineEntry:
+    """Build and append one entry of any kind (prefer the function of its kind below)."""
+    return timeline_add(timeline_entry(escalation, action=action, from_state=from_state, actor=actor, note=note,
+                                       params=params, at=at))
+
+
+# --- a person's actions --------------------------------------------------------------------------------
+def raised(escalation: Escalation, *, actor: User, concern: str, at: dt.datetime | None = None) -> TimelineEntry:
+    return timeline_entry(escalation, action=Action.RAISE, from_state="", actor=actor, note=concern, at=at,
+                          params={"risk_level": escalation.risk_level, "category": escalation.category})
+
+
+def meeting_arranged(escalation: Escalation, *, actor: User, from_state: str,
+                     meeting_at: dt.datetime) -> TimelineEntry:
+    return timeline_entry(escalation, action=Action.ARRANGE_MEETING, from_state=from_state, actor=actor,
+                          note=f"Meeting on {timezone.localtime(meeting_at):%A %d %B %Y at %H:%M}",
+                          params={"meeting_at": meeting_at.isoformat()})
+
+
+def responded(escalation: Escalation, *, actor: User, from_state: str, rationale: str) -> TimelineEntry:
+    return timeline_entry(escalation, action=Action.RESPOND, from_state=from_state, actor=actor, note=rationale,
+                          params={"decision": escalation.decision, "final": escalation.stage.final})
+
+
+def accepted(escalation: Escalation, *, actor: User, from_state: str) -> TimelineEntry:
+    return timeline_entry(escalation, action=Action.ACCEPT, from_state=from_state, actor=actor,
+                          note=escalation.agreed_outcome,
+                          params={"outstanding_actions": escalation.outstanding_actions})
+
+
+def _climbed(escalation: Escalation, action: str, *, actor: User | None, from_state: str, reason: str,
+             at: dt.datetime | None) -> TimelineEntry:
+    return timeline_entry(escalation, action=action, from_state=from_state, actor=actor, note=reason, at=at,
+                          params={"to_stage": escalation.stage_index,
+                                  "holder": escalation.holder.username if escalation.holder else None})
+
+
+def escalated(escalation: Escalation, *, actor: User | None, from_state: str, reason: str,
+              at: dt.datetime | None = None) -> TimelineEntry:
+    """Climbed to the next stage (after ``stage_enter``): the stage and holder it reached."""
+    return _climbed(escalation, Action.ESCALATE, actor=actor, from_state=from_state, reason=reason, at=at)
+
+
+def skipped(escalation: Escalation, *, actor: User | None, from_state: str, reason: str,
+            at: dt.datetime | None = None) -> TimelineEntry:
+    return _climbed(escalation, Action.SKIP, actor=actor, from_state=from_state, reason=reason, at=at)
+
+
+def reopened(escalation: Escalation, *, actor: User | None, from_state: str, reason: str,
+             at: dt.datetime | None = None) -> TimelineEntry:
+    return _climbed(escalation, Action.REOPEN, actor=actor, from_state=from_state, reason=reason, at=at)
+
+
+def withdrawn(escalation: Escalation, *, actor: User, from_state: str, reason: str) -> TimelineEntry:
+    return timeline_entry(escalation, action=Action.WITHDRAW, from_state=from_state, actor=actor, note=reason)
+
+
+def mediation_started(escalation: Escalation, *, actor: User, from_state: str, mediator: User) -> TimelineEntry:
+    return timeline_entry(escalation, action=Action.START_MEDIATION, from_state=from_state, actor=actor,
+                          note=f"Mediator: {mediator.display_name}", params={"mediator": mediator.username})
+
+
+def mediation_ended(escalation: Escalation, *, actor: User, from_state: str, note: str,
+                    agreed: bool) -> TimelineEntry:
+    return timeline_entry(escalation, action=Action.END_MEDIATION, from_state=from_state, actor=actor, note=note,
+                          params={"agreed": agreed})
+
+
+def logged_with_board(escalation: Escalation, *, actor: User, reason: str) -> TimelineEntry:
+    """Logged with the QA&P chair: the state is unchanged."""
+    return timeline_entry(escalation, action=Action.LOG_WITH_BOARD, from_state=escalation.state, actor=actor,
+                          note=reason)
+
+
+def reassigned(escalation: Escalation, *, actor: User, reason: str, previous_holder: User | None) -> TimelineEntry:
+    """Given to its new holder (already set); the state is unchanged."""
+    return timeline_entry(escalation, action=Action.REASSIGN, from_state=escalation.state, actor=actor, note=reason,
+                          params={"from": previous_holder.username if previous_holder else None,
+                                  "to": escalation.holder.username if escalation.holder else None})
+
+
+def note_added(escalation: Escalation, *, actor: User, note: str) -> TimelineEntry:
+    return timeline_entry(escalation, action=Action.NOTE, from_state=escalation.state, actor=actor, note=note)
+
+
+def attachment_added(escalation: Escalation, *, actor: User, attachment_id: int, name: str, size: int,
+                     description: str = "") -> TimelineEntry:
+    return timeline_entry(escalation, action=Action.ATTACH, from_state=escalation.state, actor=actor,
+                          note=description or name, params={"attachment": attachment_id, "name": name, "size": size})
+
+
+# --- the deadline clock's (actor empty: the system) ----------------------------------------------------
+def deadline_missed(escalation: Escalation, *, missed: dt.datetime, rule: str, next_stage_name: str | None,
+                    at: dt.datetime) -> TimelineEntry:
+    """The stage deadline passed with no meeting arranged; ``next_stage_name`` None: the last stage."""
+    if next_stage_name is not None:
+        note = (f"The deadline of {clock_words(missed)} passed with no meeting arranged. The raiser may proceed "
+                f"to the next level ({next_stage_name}); the holder is reminded.")
+    else:
+        note = (f"The deadline of {clock_words(missed)} passed with no meeting arranged. There is no further "
+                "stage to move to: the holder, the raiser and the principal social worker are told.")
+    return timeline_entry(escalation, action=Action.DEADLINE_MISSED, from_state=escalation.state, note=note, at=at,
+                          params={"deadline": missed.isoformat(), "rule": rule,
+                                  "last_stage": next_stage_name is None})
+
+
+def auto_advanced(escalation: Escalation, *, from_state: str, from_stage_name: str, missed: dt.datetime,
+                  at: dt.datetime) -> TimelineEntry:
+    """The clock moved it to its next stage (after ``stage_enter``): where to, and who holds it."""
+    return timeline_entry(
+        escalation, action=Action.AUTO_ADVANCE, from_state=from_state, at=at,
+        note=f"The deadline of {clock_words(missed)} at {from_stage_name} passed with no meeting arranged: "
+             f"moved to {escalation.stage.name}.",
+        params={"to_stage": escalation.stage_index,
+                "holder": escalation.holder.username if escalation.holder is not None else None,
+                "missed_deadline": missed.isoformat()},
+    )
+
+
+def overall_deadline_missed(escalation: Escalation, *, days: int | None, at: dt.datetime) -> TimelineEntry:
+    """Stoke 4: the procedure's overall timescale (``days`` working days, where it counts them) passed."""
+    deadline = escalation.overall_deadline
+    assert deadline is not None, "only an escalation with an overall deadline can miss it"
+    return timeline_entry(
+        escalation, action=Action.OVERALL_DEADLINE_MISSED, from_state=escalation.state, at=at,
+        note=f"The procedure's overall timescale{f' of {days} working days' if days else ''} passed at "
+             f"{clock_words(deadline)}.",
+        params={"overall_deadline": deadline.isoformat()},
+    )
+
+
+# --- the procedure's ----------------------------------------------------------------------------------
+def ladder_version_changed(escalation: Escalation, *, actor: User | None, ladder_name: str, kept_version: int,
+                           new_version: int, at: dt.datetime | None = None) -> TimelineEntry:
+    """The procedure was edited: the escalation stays on the version it was raised on (now frozen)."""
+    return timeline_entry(
+        escalation, action=Action.LADDER_VERSION_CHANGED, from_state=escalation.state, actor=actor, at=at,
+        note=f"{ladder_name} was edited (now version {new_version}); this escalation keeps the rules of "
+             f"version {kept_version}.",
+        params={"ladder": escalation.ladder_id, "version": kept_version, "current_version": new_version},
+    )

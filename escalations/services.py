@@ -471,5 +471,137 @@ def escalation_add_note(*, escalation: Escalation, actor: User, note: str) -> Es
 
 
 # --- the clock ---------------------------------------------------------------------------------------
-# The deadline clock's writes (missed stage and overall deadlines, reminders) live in
-# ``escalations.deadlines``: they are made in bulk, a batch at a time, reusing ``stage_enter`` above.
+# ``deadlines.sweep`` finds the escalations whose deadline has passed, claims a batch of them and
+# decides each in memory with the transitions and ``stage_enter`` above; this door writes what it
+# decided, a whole batch in a handful of bulk statements.
+from dataclasses import dataclass  # noqa: E402
+from typing import TypeAlias  # noqa: E402
+
+from django.db.models import F  # noqa: E402
+
+from . import events  # noqa: E402
+from .models import TimelineEntry  # noqa: E402
+from .recipients import PSW, Notice, Parties, escalation_notify, escalations_notify_many  # noqa: E402
+
+# The services above tell people through the escalation's recipient table.
+notify = escalation_notify  # noqa: F811
+
+
+@dataclass(frozen=True)
+class DeadlineAdvanced:
+    """The stage deadline passed and the ladder's rule moved the escalation on (already, in memory)."""
+
+    escalation: Escalation
+    from_state: str
+    from_stage_name: str
+    previous_holder: User | None
+    missed: dt.datetime
+
+
+@dataclass(frozen=True)
+class DeadlineMissed:
+    """The stage deadline passed with no meeting arranged and the ladder's rule says tell.
+
+    ``next_stage_name`` is the stage the raiser may proceed to (None at the last stage);
+    ``tell_psw``: the rule would advance but there is nowhere to go, so the PSW is told whatever
+    the risk level (CONTRACT section 3).
+    """
+
+    escalation: Escalation
+    missed: dt.datetime
+    rule: str
+    next_stage_name: str | None
+    tell_psw: bool
+
+
+@dataclass(frozen=True)
+class DeadlineMet:
+    """The stage deadline passed, but a meeting was arranged in time (Bexley 5.4): handled, nobody told."""
+
+    escalation: Escalation
+
+
+@dataclass(frozen=True)
+class OverallDeadlineMissed:
+    """The procedure's overall timescale passed (Stoke 4): tell the raiser, the holder and the PSW once."""
+
+    escalation: Escalation
+
+
+DeadlineAction: TypeAlias = DeadlineAdvanced | DeadlineMissed | DeadlineMet | OverallDeadlineMissed
+
+# Escalation fields an advance sets (``version`` is counted by the sweep's claim, and
+# ``times_auto_advanced`` is counted up in the database).
+ADVANCE_FIELDS = sorted({*STAGE_FIELDS, "state", "resolved_at", "closed_at"})
+_ADVANCE_ATTNAMES = [Escalation._meta.get_field(name).attname for name in ADVANCE_FIELDS]
+
+
+def _advance_groups(advanced: list[Escalation]) -> list[tuple[dict[str, object], list[int]]]:
+    """Group advanced escalations that got the same new values: one UPDATE per group.
+
+    Escalations advanced in one sweep mostly share them (the same stage, holder and deadline), so
+    this is a few statements; Django's ``bulk_update`` builds a CASE per field and row, which cost
+    more in Python than the whole rest of the batch (bench/sweep.py).
+    """
+    groups: dict[tuple, tuple[dict[str, object], list[int]]] = {}
+    for esc in advanced:
+        values = {attname: getattr(esc, attname) for attname in _ADVANCE_ATTNAMES}
+        key = tuple(sorted(values.items()))
+        groups.setdefault(key, (values, []))[1].append(esc.pk)
+    return list(groups.values())
+
+
+def escalations_deadline_actions_apply(*, actions: list[DeadlineAction], now: dt.datetime,
+                                       parties: Parties | None = None) -> int:
+    """Write what the deadline clock decided for a batch of escalations; return the notifications created.
+
+    The caller holds the rows: ``deadlines.sweep`` claimed them in the enclosing transaction (and
+    counted the change in ``version``), so each deadline is handled once. The writes: one UPDATE per
+    group of escalations advanced alike, one for the stage deadlines handled, one for the overall
+    ones; the new holders as participants; the timeline entries (actor empty: the system) and the
+    notifications in bulk, their e-mail queued once the transaction commits. ``parties`` is what the
+    caller has loaded of the batch's people.
+    """
+    advanced: list[Escalation] = []
+    handled: list[int] = []  # the current stage deadline is now handled
+    overall: list[int] = []  # the overall deadline is now handled
+    holders: list[Participant] = []
+    entries: list[TimelineEntry] = []
+    notices: list[Notice] = []
+    for action in actions:
+        esc = action.escalation
+        if isinstance(action, DeadlineAdvanced):
+            esc.times_auto_advanced += 1
+            advanced.append(esc)
+            if esc.holder_id:
+                holders.append(Participant(escalation=esc, user=esc.holder, reason="holder"))
+            entries.append(events.auto_advanced(esc, from_state=action.from_state,
+                                                from_stage_name=action.from_stage_name, missed=action.missed,
+                                                at=now))
+            notices.append(Notice(Kind.AUTO_ADVANCED, esc, deadline=esc.stage_deadline,
+                                  previous_holder=action.previous_holder))
+        elif isinstance(action, DeadlineMissed):
+            handled.append(esc.pk)
+            entries.append(events.deadline_missed(esc, missed=action.missed, rule=action.rule,
+                                                  next_stage_name=action.next_stage_name, at=now))
+            # The table adds the PSW for serious risk levels; ``tell_psw`` whatever the level.
+            notices.append(Notice(Kind.DEADLINE_MISSED, esc, deadline=action.missed,
+                                  extra_parts=(PSW,) if action.tell_psw else ()))
+        elif isinstance(action, DeadlineMet):
+            handled.append(esc.pk)
+        else:
+            esc.overall_deadline_handled = True
+            overall.append(esc.pk)
+            entries.append(events.overall_deadline_missed(esc, days=esc.ladder.overall_working_days, at=now))
+            notices.append(Notice(Kind.OVERALL_DEADLINE_MISSED, esc, deadline=esc.overall_deadline))
+    with transaction.atomic():
+        for values, ids in _advance_groups(advanced):
+            Escalation.objects.filter(pk__in=ids).update(**values, times_auto_advanced=F("times_auto_advanced") + 1)
+        if handled:
+            Escalation.objects.filter(pk__in=handled).update(missed_deadline_handled=F("stage_deadline"))
+        if overall:
+            Escalation.objects.filter(pk__in=overall).update(overall_deadline_handled=True)
+        if holders:
+            Participant.objects.bulk_create(holders, ignore_conflicts=True)
+        events.timeline_add_many(entries)
+        return escalations_notify_many(notices, parties=parties)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import NamedTuple
 
 from django.utils import timezone
 
@@ -54,6 +55,22 @@ def part_of(escalation, recipient) -> str:
     return "other"
 
 
+class Reader(NamedTuple):
+    """All a line depends on about its reader: readers with the same ``Reader`` get the same line."""
+
+    part: str
+    manages_the_raiser: bool
+    is_the_mediator: bool
+
+
+def reader_of(escalation, recipient) -> Reader:
+    """What ``message_for`` reads about the reader of one escalation's event."""
+    if recipient is None:
+        return Reader("other", False, False)
+    return Reader(part_of(escalation, recipient), escalation.raised_by.line_manager_id == recipient.pk,
+                  escalation.mediator_id == recipient.pk)
+
+
 def _written_outcome(escalation) -> str:
     """The written record of how it ended: the agreed outcome, or the final decision's rationale."""
     name = escalation.case.display_name
@@ -70,19 +87,23 @@ def _written_outcome(escalation) -> str:
 
 def message_for(kind: str, escalation, *, actor=None, recipient=None) -> str:
     """Return the in-app line for one reader of this event (the e-mail's summary too)."""
+    return message_for_reader(kind, escalation, actor=actor, reader=reader_of(escalation, recipient))
+
+
+def message_for_reader(kind: str, escalation, *, actor=None, reader: Reader) -> str:
+    """Return the line of this event for every reader who is ``reader`` (composed once for them all)."""
     who = actor.display_name if actor is not None else CLOCK
     ref = escalation_ref(escalation)
     stage = escalation.stage.name
     due = when(escalation.stage_deadline)
     holder = escalation.holder.display_name if escalation.holder_id else "nobody yet (a manager must assign it)"
-    part = part_of(escalation, recipient)
+    part = reader.part
     risk = escalation.get_risk_level_display().lower()
 
     if kind == Kind.ESCALATION_RAISED:
         if part == "holder":
             return f"{who} raised {ref} with you at {stage}. Respond by {due}."
-        manages = recipient is not None and escalation.raised_by.line_manager_id == recipient.pk
-        return (f"{who}{', whom you manage,' if manages else ''} raised {ref}. "
+        return (f"{who}{', whom you manage,' if reader.manages_the_raiser else ''} raised {ref}. "
                 f"{holder} holds it at {stage} and must respond by {due}.")
     if kind == Kind.PSW_ALERT:
         return (f"{ref} was raised by {who} at {risk}. It is with {holder} at {stage}, "
@@ -123,7 +144,7 @@ def message_for(kind: str, escalation, *, actor=None, recipient=None) -> str:
         return f"{who} logged {ref} with the partnership's QA&P sub-group."
     if kind == Kind.MEDIATION_STARTED:
         mediator = escalation.mediator.display_name if escalation.mediator_id else "to be named"
-        if recipient is not None and escalation.mediator_id == recipient.pk:
+        if reader.is_the_mediator:
             return f"{who} started mediation on {ref} and named you the mediator."
         return f"{who} started mediation on {ref}. The mediator is {mediator}."
     if kind == Kind.MEDIATION_ENDED:

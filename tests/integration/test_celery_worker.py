@@ -22,7 +22,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from escalations.deadlines import clock_schedules_sync
+from deadlines.schedules import clock_schedules_sync
 from escalations.models import Escalation
 
 # The worker process must share the test database, so this runs on PostgreSQL (the marker gates it).
@@ -113,5 +113,5 @@ def test_the_worker_advances_an_overdue_escalation_by_itself(worker, raise_escal
     assert (esc.stage_index, esc.holder.username) == (2, "bexley-head-of-service")
     entry = esc.timeline.get(action="auto_advance")
     assert entry.actor is None and entry.actor_name == "system"
-    assert "escalations.tasks.sweep_deadlines" in log.read_text(errors="replace")
+    assert "deadlines.tasks.sweep_deadlines" in log.read_text(errors="replace")
     assert Escalation.objects.filter(pk=esc.pk, times_auto_advanced=1).exists()

@@ -4,10 +4,10 @@ from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
 from django.db import IntegrityError, transaction
 
-from escalations.deadlines import deadlines_sweep
+from deadlines.sweep import deadlines_sweep
+from escalations.recipients import escalation_notify
 from notifications.emails import notification_emails_send
 from notifications.models import Kind, Notification
-from notifications.services import notify
 from notifications.tasks import send_notification_emails
 from tests.conftest import at
 
@@ -31,8 +31,8 @@ def escalation(raise_escalation, travel):
 
 
 def test_the_same_event_notified_twice_makes_one_notification_per_person(escalation, people):
-    first = notify(kind=Kind.DEADLINE_MISSED, escalation=escalation)
-    second = notify(kind=Kind.DEADLINE_MISSED, escalation=escalation)
+    first = escalation_notify(kind=Kind.DEADLINE_MISSED, escalation=escalation)
+    second = escalation_notify(kind=Kind.DEADLINE_MISSED, escalation=escalation)
     assert len(first) == 2
     assert second == []
     assert Notification.objects.filter(kind=Kind.DEADLINE_MISSED).count() == 2
@@ -40,8 +40,8 @@ def test_the_same_event_notified_twice_makes_one_notification_per_person(escalat
 
 def test_a_double_notify_sends_one_email_per_person(escalation, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        notify(kind=Kind.DEADLINE_MISSED, escalation=escalation)
-        notify(kind=Kind.DEADLINE_MISSED, escalation=escalation)
+        escalation_notify(kind=Kind.DEADLINE_MISSED, escalation=escalation)
+        escalation_notify(kind=Kind.DEADLINE_MISSED, escalation=escalation)
     assert sorted(m.to[0] for m in mail.outbox) == ["bexley-practitioner@example.org", "bexley-team-manager@example.org"]
 
 

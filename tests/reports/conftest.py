@@ -6,7 +6,7 @@ figure can be counted on a calendar (October and November 2026 have no bank holi
 import pytest
 
 from escalations import services
-from escalations.deadlines import deadlines_sweep
+from deadlines.sweep import deadlines_sweep
 from organisations.models import Organisation, Partnership
 from tests.conftest import at
 

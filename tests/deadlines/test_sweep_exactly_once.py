@@ -6,8 +6,8 @@ import threading
 import pytest
 from django.db import connection, connections
 
-from escalations import deadlines
-from escalations.deadlines import deadlines_sweep, escalations_due
+from deadlines.sweep import ADVANCED, FAILED, NOTIFIED, deadlines_sweep, escalations_due
+from escalations import services
 from escalations.models import Escalation, TimelineEntry
 from notifications.models import Kind, Notification
 from tests.conftest import at
@@ -67,7 +67,7 @@ def test_catch_up_after_missed_beat_runs_handles_each_due_escalation_once(raise_
     assert harm.stage_deadline == at(2026, 11, 12, 17, 0)  # one working day from Wednesday's sweep
     assert clock_actions(standard) == ["deadline_missed"]
     assert clock_actions(stoke) == []
-    assert result.counts == {deadlines.ADVANCED: 1, deadlines.NOTIFIED: 1}
+    assert result.counts == {ADVANCED: 1, NOTIFIED: 1}
     assert deadlines_sweep().summary() == "Nothing due."
 
 
@@ -78,20 +78,22 @@ def test_a_sweep_that_dies_half_way_loses_nothing_and_repeats_nothing(raise_esca
     escalations = [raise_escalation("bexley-practitioner", "bexley-internal", risk_level=SIGNIFICANT)
                    for _ in range(5)]
     travel(at(2026, 11, 10, 17, 1))
-    real = deadlines._notifications_create
+    real = services.escalations_notify_many
     calls = []
 
-    def dies_on_the_second_batch(notices, cache):
+    def dies_on_the_second_batch(notices, **kwargs):
+        # The second batch dies after its escalations and timeline entries are written.
         calls.append(len(notices))
         if len(calls) == 2:
             raise RuntimeError("worker lost")
-        return real(notices, cache)
+        return real(notices, **kwargs)
 
-    monkeypatch.setattr(deadlines, "_notifications_create", dies_on_the_second_batch)
+    monkeypatch.setattr(services, "escalations_notify_many", dies_on_the_second_batch)
     with pytest.raises(RuntimeError):
         deadlines_sweep(batch_size=2)
     assert Escalation.objects.filter(stage_index=2).count() == 2  # the first batch committed
-    monkeypatch.setattr(deadlines, "_notifications_create", real)
+    assert TimelineEntry.objects.filter(action="auto_advance").count() == 2
+    monkeypatch.setattr(services, "escalations_notify_many", real)
     deadlines_sweep(batch_size=2)
     for esc in escalations:
         esc.refresh_from_db()
@@ -113,7 +115,7 @@ def test_one_broken_escalation_does_not_stop_the_clock_for_the_others(raise_esca
     fine.refresh_from_db()
     assert broken.stage_index == 1 and clock_actions(broken) == []
     assert fine.stage_index == 2
-    assert result.counts[deadlines.FAILED] == 1
+    assert result.counts[FAILED] == 1
     assert f"could not handle escalation {broken.pk}" in caplog.text
 
 
@@ -135,9 +137,9 @@ def _sweep_counting_statements(raise_escalation, travel, pairs: int, day: int) -
 def test_the_sweep_writes_in_bulk_statements_per_batch_not_per_escalation(raise_escalation, travel):
     few, few_counts = _sweep_counting_statements(raise_escalation, travel, pairs=3, day=10)
     many, many_counts = _sweep_counting_statements(raise_escalation, travel, pairs=60, day=17)
-    assert few_counts == {deadlines.ADVANCED: 3, deadlines.NOTIFIED: 3}
+    assert few_counts == {ADVANCED: 3, NOTIFIED: 3}
     # The three advanced a week earlier have missed their Head of Service deadline too.
-    assert many_counts == {deadlines.ADVANCED: 63, deadlines.NOTIFIED: 60}
+    assert many_counts == {ADVANCED: 63, NOTIFIED: 60}
     # 123 due escalations take a handful more statements than 6 (SQLite splits a big INSERT into
     # pieces of 999 parameters), not 20 times as many.
     assert many <= few + 6, (few, many)
@@ -181,7 +183,7 @@ def test_two_sweeps_at_the_same_time_advance_once_and_notify_once(raise_escalati
     for thread in threads:
         thread.join(timeout=60)
     assert errors == []
-    assert sum(r.counts[deadlines.ADVANCED] for r in results) == 24
+    assert sum(r.counts[ADVANCED] for r in results) == 24
     for esc in escalations:
         esc.refresh_from_db()
         assert (esc.stage_index, esc.times_auto_advanced, clock_actions(esc)) == (2, 1, ["auto_advance"])

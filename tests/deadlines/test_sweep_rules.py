@@ -12,8 +12,8 @@ import datetime as dt
 
 import pytest
 
+from deadlines.sweep import deadlines_sweep
 from escalations import services
-from escalations.deadlines import deadlines_sweep
 from escalations.models import Escalation, State
 from notifications.models import Kind, Notification
 from tests.conftest import at

@@ -3,12 +3,11 @@ import datetime as dt
 
 import pytest
 
+from deadlines.sweep import deadlines_sweep
 from escalations import services
-from escalations.deadlines import deadlines_sweep
 from escalations.models import Escalation
+from escalations.recipients import PARTICIPANTS, RAISER, RECIPIENTS, Parties, escalation_notify, recipients_for
 from notifications.models import Kind, Notification
-from notifications.recipients import PARTICIPANTS, RAISER, RECIPIENTS
-from notifications.services import notify
 from tests.conftest import at
 from tests.factories import UserFactory
 from tests.notifications.conftest import message_to, told
@@ -225,17 +224,47 @@ def test_mediation_ended_with_agreement_tells_every_participant_it_ended_and_is_
 
 
 def test_deadline_reminder_goes_to_the_holder_only(bexley):
-    notify(kind=Kind.DEADLINE_REMINDER, escalation=bexley)
+    escalation_notify(kind=Kind.DEADLINE_REMINDER, escalation=bexley)
     assert told(Kind.DEADLINE_REMINDER, bexley) == {"bexley-team-manager"}
 
 
 def test_nobody_is_told_of_an_escalation_they_may_not_open(bexley, people):
-    from notifications.services import notification_create_many
+    # A part that names someone who may not open it (here, another organisation's PSW as the holder
+    # left behind): the resolver leaves them out, and tells the others.
+    stoke_psw = people["stoke-psw"]
+    created = escalation_notify(kind=Kind.REASSIGNED, escalation=bexley, previous_holder=stoke_psw)
+    assert {n.recipient.username for n in created} == {"bexley-team-manager", "bexley-practitioner"}
+    assert not Escalation.objects.visible_to(stoke_psw).filter(pk=bexley.pk).exists()
 
-    created = notification_create_many(kind=Kind.DEADLINE_REMINDER, escalation=bexley,
-                                       recipients=[people["stoke-psw"], people["bexley-team-manager"]])
-    assert {n.recipient.username for n in created} == {"bexley-team-manager"}
-    assert not Escalation.objects.visible_to(people["stoke-psw"]).filter(pk=bexley.pk).exists()
+
+def test_who_may_open_answers_as_the_read_rule_for_everyone(raise_escalation, people, travel):
+    """The resolver's shortcut never says yes where ``Escalation.objects.visible_to`` says no."""
+    travel(TUESDAY_10AM)
+    escalations = [
+        raise_escalation("bexley-practitioner", "bexley-internal"),
+        raise_escalation("puddleducks-practitioner", "wiltshire-multi-agency", receiving="wiltshire"),
+    ]
+    services.escalation_log_with_board(escalation=escalations[1], actor=people["puddleducks-practitioner"],
+                                       reason="Serious.")
+    parties = Parties()
+    for escalation in escalations:
+        for user in people.values():
+            visible = Escalation.objects.visible_to(user).filter(pk=escalation.pk).exists()
+            assert parties.may_open(user, escalation) == visible, (user.username, escalation.pk)
+
+
+def test_a_batch_resolves_from_what_it_loaded_without_a_query_per_person(raise_escalation, travel,
+                                                                         django_assert_num_queries):
+    travel(TUESDAY_10AM)
+    escalations = [raise_escalation("bexley-practitioner", "bexley-internal", risk_level="significant_harm")
+                   for _ in range(3)]
+    parties = Parties()
+    parties.psws_load({e.raising_organisation_id for e in escalations})
+    parties.participants_load({e.pk for e in escalations})
+    with django_assert_num_queries(0):
+        told_each = [recipients_for(Kind.AUTO_ADVANCED, e, parties=parties) for e in escalations]
+    assert [{u.username for u in users} for users in told_each] == [
+        {"bexley-service-manager", "bexley-practitioner", "bexley-psw"}] * 3
 
 
 def test_an_inactive_person_is_not_told(raise_escalation, travel, people):

@@ -11,8 +11,9 @@ from celery.exceptions import Retry
 from django.db import DatabaseError, OperationalError
 from django_celery_beat.models import PeriodicTask
 
-from escalations import deadlines, services, tasks
-from escalations.deadlines import deadline_reminders_send
+from deadlines import schedules, tasks
+from deadlines.sweep import deadline_reminders_send
+from escalations import services
 from escalation_tracker.celery import app
 from notifications.models import Kind, Notification
 from tests.conftest import LONDON, at
@@ -98,7 +99,7 @@ def test_an_unknown_kind_of_reminder_is_refused(ladders):
 
 
 # --- beat's schedules ----------------------------------------------------------------------------------
-def schedules() -> dict[str, PeriodicTask]:
+def beat_rows() -> dict[str, PeriodicTask]:
     return {t.name: t for t in PeriodicTask.objects.select_related("interval", "crontab")}
 
 
@@ -106,30 +107,33 @@ def test_setup_clock_creates_the_sweep_reminders_and_digest_schedules(settings):
     settings.DEADLINE_SWEEP_SECONDS = 5
     out = StringIO()
     call_command("setup_clock", stdout=out)
-    rows = schedules()
-    sweep = rows[deadlines.SWEEP_NAME]
-    assert (sweep.task, sweep.interval.every, sweep.interval.period) == ("escalations.tasks.sweep_deadlines", 5,
+    rows = beat_rows()
+    sweep = rows[schedules.SWEEP_NAME]
+    assert (sweep.task, sweep.interval.every, sweep.interval.period) == ("deadlines.tasks.sweep_deadlines", 5,
                                                                          "seconds")
     assert sweep.expire_seconds == 5  # a stale sweep is dropped, never queued up behind the next one
-    morning = rows[deadlines.MORNING_NAME]
+    morning = rows[schedules.MORNING_NAME]
     assert (morning.crontab.hour, morning.crontab.minute, str(morning.crontab.timezone)) == ("8", "0",
                                                                                              "Europe/London")
     assert morning.kwargs == '{"which": "morning"}'
-    assert rows[deadlines.LEAD_NAME].kwargs == '{"which": "lead"}'
-    digest = rows[deadlines.DIGEST_NAME]
+    assert rows[schedules.LEAD_NAME].kwargs == '{"which": "lead"}'
+    digest = rows[schedules.DIGEST_NAME]
     assert (digest.task, digest.crontab.hour, digest.crontab.minute) == ("notifications.tasks.send_daily_digests",
                                                                          "7", "30")
-    assert out.getvalue().count("created:") == 4
+    psw_digest = rows[schedules.PSW_DIGEST_NAME]
+    assert (psw_digest.task, psw_digest.crontab.hour, psw_digest.crontab.minute) == (
+        "oversight.tasks.send_psw_digests", "7", "30")
+    assert out.getvalue().count("created:") == 5
 
 
 def test_setup_clock_twice_changes_nothing_and_keeps_a_pause_made_in_the_admin(settings):
     call_command("setup_clock", stdout=StringIO())
-    PeriodicTask.objects.filter(name=deadlines.LEAD_NAME).update(enabled=False)
+    PeriodicTask.objects.filter(name=schedules.LEAD_NAME).update(enabled=False)
     out = StringIO()
     call_command("setup_clock", stdout=out)
-    assert PeriodicTask.objects.count() == 4
-    assert out.getvalue().count("unchanged") == 4
-    assert not schedules()[deadlines.LEAD_NAME].enabled
+    assert PeriodicTask.objects.count() == 5
+    assert out.getvalue().count("unchanged") == 5
+    assert not beat_rows()[schedules.LEAD_NAME].enabled
 
 
 def test_setup_clock_follows_a_changed_sweep_interval(settings):
@@ -138,12 +142,32 @@ def test_setup_clock_follows_a_changed_sweep_interval(settings):
     settings.DEADLINE_SWEEP_SECONDS = 30
     out = StringIO()
     call_command("setup_clock", stdout=out)
-    assert schedules()[deadlines.SWEEP_NAME].interval.every == 30
-    assert f"updated (interval, expire_seconds, description): {deadlines.SWEEP_NAME}" in out.getvalue()
+    assert beat_rows()[schedules.SWEEP_NAME].interval.every == 30
+    assert f"updated (interval, expire_seconds, description): {schedules.SWEEP_NAME}" in out.getvalue()
+
+
+def test_setup_clock_moves_schedules_made_with_the_old_task_names_to_the_new_ones():
+    """Rows made when the clock's tasks lived in ``escalations.tasks``: found by name, brought up to date."""
+    call_command("setup_clock", stdout=StringIO())
+    PeriodicTask.objects.filter(name=schedules.SWEEP_NAME).update(task="escalations.tasks.sweep_deadlines")
+    PeriodicTask.objects.filter(name__in=[schedules.MORNING_NAME, schedules.LEAD_NAME]).update(
+        task="escalations.tasks.send_deadline_reminders")
+    PeriodicTask.objects.filter(name=schedules.LEAD_NAME).update(enabled=False)
+    out = StringIO()
+    call_command("setup_clock", stdout=out)
+    rows = beat_rows()
+    assert rows[schedules.SWEEP_NAME].task == "deadlines.tasks.sweep_deadlines"
+    assert rows[schedules.MORNING_NAME].task == rows[schedules.LEAD_NAME].task == "deadlines.tasks.send_deadline_reminders"
+    assert rows[schedules.DIGEST_NAME].task == "notifications.tasks.send_daily_digests"
+    assert not rows[schedules.LEAD_NAME].enabled  # the pause made in the admin is kept
+    assert PeriodicTask.objects.count() == 5
+    for name in (schedules.SWEEP_NAME, schedules.MORNING_NAME, schedules.LEAD_NAME):
+        assert f"updated (task): {name}" in out.getvalue()
+    assert f"unchanged: {schedules.DIGEST_NAME}" in out.getvalue()
 
 
 def test_every_scheduled_task_is_one_the_worker_knows():
-    deadlines.clock_schedules_sync()
+    schedules.clock_schedules_sync()
     app.loader.import_default_modules()
     assert {t.task for t in PeriodicTask.objects.all()} <= set(app.tasks)
 
@@ -178,3 +202,15 @@ def test_a_database_error_asks_for_a_retry_within_seconds(ladders):
             tasks.sweep_deadlines.apply()
     assert isinstance(retried.value.exc, OperationalError)
     assert retried.value.when <= 5  # the first backoff step: seconds, not a long ETA
+
+
+def test_setup_clock_renames_the_digest_row_made_under_its_former_name():
+    """The digest row once also sent the PSWs' lists; it keeps its pause and is not duplicated."""
+    call_command("setup_clock", stdout=StringIO())
+    former = next(iter(schedules.FORMER_NAMES))
+    PeriodicTask.objects.filter(name=schedules.DIGEST_NAME).update(name=former, enabled=False)
+    call_command("setup_clock", stdout=StringIO())
+    rows = beat_rows()
+    assert former not in rows
+    assert not rows[schedules.DIGEST_NAME].enabled
+    assert PeriodicTask.objects.count() == 5

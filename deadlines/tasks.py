@@ -7,15 +7,17 @@ database as it is.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from celery import shared_task
 from django.db import DatabaseError
 
-from .deadlines import deadline_reminders_send, deadlines_sweep
+from .sweep import deadline_reminders_send, deadlines_sweep
 
 # A database that is briefly away (a restart, a lock held too long) is retried after 5 s, 10 s,
 # 20 s... at most a minute apart and five times in all: the next beat run comes soon anyway, and a
 # short wait keeps the clock's actions close to the deadlines they follow.
-RETRY = {
+RETRY: dict[str, Any] = {
     "autoretry_for": (DatabaseError,),
     "retry_backoff": 5,
     "retry_backoff_max": 60,
