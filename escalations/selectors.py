@@ -7,16 +7,16 @@ from dataclasses import dataclass
 from django.db.models import Case as Conditional, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
-from django_fsm import can_proceed
 
 from cases.models import Case
 from organisations.models import User
 from policies import clock
 from policies.models import Ladder, RiskLevel, Stage
 
+from .actions import ACTIONS, ActionSpec
 from .events import Action
-from .holders import eligible_roles, holder_find, holder_organisation
-from .models import AWAITING_HOLDER, LIVE_STATES, Attachment, Escalation, State, TimelineEntry
+from .holders import eligible_roles, holder_find
+from .models import AWAITING_HOLDER, LIVE_STATES, Attachment, Escalation, EscalationQuerySet, State, TimelineEntry
 from .services import stage_deadline_for
 
 CLOSED_STATES = (State.RESOLVED, State.WITHDRAWN)
@@ -33,13 +33,14 @@ STATE_FILTERS: dict[str, tuple[str, ...]] = {
 STAGE_ENTRIES = (Action.RAISE, Action.ESCALATE, Action.SKIP, Action.REOPEN, Action.AUTO_ADVANCE)
 
 
-def _for_pages(queryset: QuerySet[Escalation]) -> QuerySet[Escalation]:
-    """Join what a row shows (case, ladder, people, organisations) and prefetch the ladder's stages
-    and categories, so that stage names and category labels cost no query per row."""
+def _for_pages(queryset: EscalationQuerySet) -> EscalationQuerySet:
+    """Join what a row shows (case, ladder, people, organisations and their closure days) and prefetch
+    the ladder's stages and categories, so that stage names, category labels and the red/amber/green
+    status cost no query per row."""
     return queryset.with_related().prefetch_related("ladder__stages", "ladder__categories")
 
 
-def _filtered(queryset: QuerySet[Escalation], *, state: str = "", ladder: Ladder | None = None) -> QuerySet[Escalation]:
+def _filtered(queryset: EscalationQuerySet, *, state: str = "", ladder: Ladder | None = None) -> EscalationQuerySet:
     if state and state != "all":
         queryset = queryset.filter(state__in=STATE_FILTERS[state])
     if ladder is not None:
@@ -190,6 +191,8 @@ def raise_preview(*, user: User, ladder: Ladder, risk_level: str, now: dt.dateti
         return RaisePreview(stage=stage, holder=None, deadline=None, in_receiving_organisation=True)
     days = stage.working_days if rule.entry_working_days is None else rule.entry_working_days
     organisation = user.organisation
+    if organisation is None:  # only an organisation's staff raise (ladders_for_raising offers them none)
+        return None
     holder = holder_find(stage=stage, raised_by=user, raising_organisation=organisation)
     due = clock.deadline(now, days, closure_days=organisation.closure_dates(),
                          close_of_business=organisation.close_of_business)
@@ -198,25 +201,17 @@ def raise_preview(*, user: User, ladder: Ladder, risk_level: str, now: dt.dateti
 
 def reassign_candidates(*, escalation: Escalation) -> QuerySet[User]:
     """Active people who may hold the current stage instead of its holder (absence cover)."""
-    stage = escalation.stage
-    organisation = holder_organisation(
-        stage=stage, raising_organisation=escalation.raising_organisation,
-        receiving_organisation=escalation.receiving_organisation,
-    )
-    roles = eligible_roles(stage=stage, organisation=organisation)
-    return (
-        User.objects.filter(organisation=organisation, role__in=roles, is_active=True)
-        .exclude(pk=escalation.holder_id).order_by("last_name", "first_name", "username")
-    )
+    organisation = escalation.deadline_organisation
+    roles = eligible_roles(stage=escalation.stage, organisation=organisation)
+    candidates = User.objects.filter(organisation=organisation, role__in=roles, is_active=True)
+    if escalation.holder_id is not None:
+        candidates = candidates.exclude(pk=escalation.holder_id)
+    return candidates.order_by("last_name", "first_name", "username")
 
 
 def mediator_candidates(*, escalation: Escalation) -> QuerySet[User]:
     """Active people of the ladder's partnership (its members' staff and its board), not a party."""
-    ladder = escalation.ladder
-    if ladder.partnership_id:
-        partnerships = [ladder.partnership_id]
-    else:
-        partnerships = list(ladder.organisation.partnerships.values_list("pk", flat=True))
+    partnerships = escalation.ladder.partnership_ids()
     return (
         User.objects.filter(Q(organisation__partnerships__in=partnerships) | Q(partnership__in=partnerships),
                             is_active=True)
@@ -225,40 +220,10 @@ def mediator_candidates(*, escalation: Escalation) -> QuerySet[User]:
     )
 
 
-def skip_targets(*, escalation: Escalation) -> list[Stage]:
-    """The stages a raiser may skip to: after the next one, and never an exceptional one."""
-    return [
-        stage for stage in escalation.ladder.stage_list()
-        if stage.index > escalation.stage_index + 1 and not stage.exceptional
-    ]
-
-
-def _can(escalation: Escalation, transition: str) -> bool:
-    return can_proceed(getattr(escalation, transition))
-
-
-# Whether the escalation, its state and its ladder allow each action now (who may is the rules' question).
-ACTION_AVAILABLE = {
-    "arrange_meeting": lambda e: _can(e, "arrange_meeting"),
-    "respond": lambda e: _can(e, "respond"),
-    "accept": lambda e: _can(e, "accept"),
-    "escalate": lambda e: _can(e, "escalate"),
-    "skip": lambda e: e.ladder.skip_allowed and _can(e, "skip") and bool(skip_targets(escalation=e)),
-    "withdraw": lambda e: _can(e, "withdraw"),
-    "reopen": lambda e: _can(e, "reopen") and e.next_stage_index() is not None,
-    "reassign": lambda e: e.is_live,
-    "log_with_board": lambda e: e.ladder.board_logging_allowed and e.board_logged_at is None,
-    "start_mediation": lambda e: e.ladder.mediation_allowed and _can(e, "start_mediation"),
-    "end_mediation": lambda e: _can(e, "end_mediation"),
-    "add_note": lambda e: True,
-}
-
-
 def escalation_actions_available(*, user: User, escalation: Escalation,
-                                 among: tuple[str, ...] | None = None) -> list[str]:
-    """The actions this person may take on the escalation now: allowed to them, and by its state and ladder."""
-    names = among if among is not None else tuple(ACTION_AVAILABLE)
-    return [
-        name for name in names
-        if ACTION_AVAILABLE[name](escalation) and user.has_perm(f"escalations.{name}", escalation)
-    ]
+                                 among: tuple[str, ...] | None = None) -> list[ActionSpec]:
+    """The actions this person may take on the escalation now (of ``among``, else of all, in the registry's
+    order): allowed by its state and ladder (the transition's ``can_proceed``) and to them (the permission)."""
+    names = among if among is not None else tuple(ACTIONS)
+    specs = [ACTIONS[name] for name in names]
+    return [spec for spec in specs if spec.may_proceed(escalation) and user.has_perm(spec.permission, escalation)]
