@@ -27,7 +27,14 @@ from rules import Predicate
 from notifications.models import Kind
 
 from .rules import (
-    can_view, is_board_member, is_holder, is_participant, is_psw_for, is_qap_chair_for, is_raiser, manages_holder,
+    can_view,
+    is_board_member,
+    is_holder,
+    is_participant,
+    is_psw_for,
+    is_qap_chair_for,
+    is_raiser,
+    manages_holder,
 )
 from .states import LIVE_STATES, Decision, State
 
@@ -39,10 +46,6 @@ if TYPE_CHECKING:
 
 # Words that depend on the escalation (a label naming the next stage): a text, or a function giving it.
 Words = str | Callable[["Escalation"], str]
-
-
-def words(value: Words, escalation: Escalation) -> str:
-    return value(escalation) if callable(value) else value
 
 
 # --- what an action asks for ---------------------------------------------------------------------------
@@ -355,7 +358,8 @@ class EscalationActions:
         summary="Record a decision",
         description="The holder agrees with the challenge or upholds the decision, with the rationale: → responded; "
                     "an upheld decision at a final stage resolves it.",
-        body="RespondInput", timeline="respond", logged_as="Decision recorded", notifies=(Kind.RESPONSE_RECORDED, Kind.RESOLVED),
+        body="RespondInput", timeline="respond", logged_as="Decision recorded",
+        notifies=(Kind.RESPONSE_RECORDED, Kind.RESOLVED),
     )
     def respond(self: Escalation, *, decision: str, rationale: str, now: dt.datetime) -> str:
         self.decision, self.rationale = decision, rationale
@@ -376,7 +380,8 @@ class EscalationActions:
         summary="Arrange a meeting",
         description="The holder arranges a meeting: open → meeting_arranged. A meeting arranged in time stops the "
                     "missed-deadline rule.",
-        body="ArrangeMeetingInput", timeline="arrange_meeting", logged_as="Meeting arranged", notifies=(Kind.MEETING_ARRANGED,),
+        body="ArrangeMeetingInput", timeline="arrange_meeting", logged_as="Meeting arranged",
+        notifies=(Kind.MEETING_ARRANGED,),
     )
     def arrange_meeting(self: Escalation, *, meeting_at: dt.datetime) -> None:
         self.meeting_at = meeting_at
@@ -449,7 +454,8 @@ class EscalationActions:
         label="Skip to a later stage",
         summary="Skip to a later stage",
         description="The raiser goes to a stage after the next one, with a reason, where the ladder allows it.",
-        body="SkipInput", body_order=("reason", "to_stage"), timeline="skip", logged_as="Stage skipped", notifies=(Kind.STAGE_ESCALATED,),
+        body="SkipInput", body_order=("reason", "to_stage"), timeline="skip", logged_as="Stage skipped",
+        notifies=(Kind.STAGE_ESCALATED,),
     )
     def skip(self: Escalation, *, to_stage: int) -> None:
         self.stage_index = to_stage
@@ -506,7 +512,8 @@ class EscalationActions:
         summary="Reassign the stage",
         description="The holder, their manager or a PSW gives the stage to another holder of its role (absence "
                     "cover); the deadline stays.",
-        body="ReassignInput", body_order=("reason", "new_holder"), timeline="reassign", logged_as="Reassigned", notifies=(Kind.REASSIGNED,),
+        body="ReassignInput", body_order=("reason", "new_holder"), timeline="reassign", logged_as="Reassigned",
+        notifies=(Kind.REASSIGNED,),
     )
     def reassign(self: Escalation, *, new_holder: User) -> None:
         self.holder = new_holder
@@ -527,7 +534,8 @@ class EscalationActions:
         title="Start mediation", button="Start mediation", done="Mediation has started.", label="Start mediation",
         summary="Start mediation",
         description="Multi-agency ladders: the holder, a PSW or the QA&P chair names a mediator: → in_mediation.",
-        body="StartMediationInput", timeline="start_mediation", logged_as="Mediation started", notifies=(Kind.MEDIATION_STARTED,),
+        body="StartMediationInput", timeline="start_mediation", logged_as="Mediation started",
+        notifies=(Kind.MEDIATION_STARTED,),
     )
     def start_mediation(self: Escalation, *, mediator: User) -> None:
         self.mediator = mediator

@@ -22,8 +22,16 @@ from rest_framework.views import APIView
 
 from cases.models import Case
 from core.api import (
-    InputSerializer, LondonDateTimeField, PageNumberPagination, StrictBooleanField, StrictCharField,
-    StrictChoiceField, StrictIntegerField, UserRateThrottle, errors, get_visible_or_404,
+    InputSerializer,
+    LondonDateTimeField,
+    PageNumberPagination,
+    StrictBooleanField,
+    StrictCharField,
+    StrictChoiceField,
+    StrictIntegerField,
+    UserRateThrottle,
+    errors,
+    get_visible_or_404,
 )
 from core.text import TEXT_LIMIT
 from organisations.models import Organisation, User
@@ -118,7 +126,8 @@ class EscalationSummaryOutput(serializers.Serializer):
     board_logged_at = LondonDateTimeField(allow_null=True)
     resolved_at = LondonDateTimeField(allow_null=True)
     closed_at = LondonDateTimeField(allow_null=True)
-    version = serializers.IntegerField(help_text="Send it back with an action to be told (409) if it changed meanwhile.")
+    version = serializers.IntegerField(
+        help_text="Send it back with an action to be told (409) if it changed meanwhile.")
     timeline = TimelineEntryOutput(many=True)
 
 

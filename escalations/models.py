@@ -40,16 +40,16 @@ def overdue_condition(now: dt.datetime) -> Q:
 
 
 class EscalationQuerySet(models.QuerySet["Escalation"]):
-    def live(self) -> "EscalationQuerySet":
+    def live(self) -> EscalationQuerySet:
         return self.filter(state__in=LIVE_STATES)
 
-    def overdue(self, *, now: dt.datetime | None = None) -> "EscalationQuerySet":
+    def overdue(self, *, now: dt.datetime | None = None) -> EscalationQuerySet:
         return self.filter(overdue_condition(now or timezone.now()))
 
-    def not_overdue(self, *, now: dt.datetime | None = None) -> "EscalationQuerySet":
+    def not_overdue(self, *, now: dt.datetime | None = None) -> EscalationQuerySet:
         return self.exclude(pk__in=self.overdue(now=now).values("pk"))
 
-    def visible_to(self, user) -> "EscalationQuerySet":
+    def visible_to(self, user) -> EscalationQuerySet:
         """Every escalation this person may see; the single source of the read rule."""
         if not getattr(user, "is_authenticated", False):
             return self.none()
@@ -71,7 +71,7 @@ class EscalationQuerySet(models.QuerySet["Escalation"]):
             rule |= Q(raising_organisation_id=user.organisation_id) | Q(receiving_organisation_id=user.organisation_id)
         return self.filter(pk__in=self.model.objects.filter(rule).values("pk"))
 
-    def with_related(self) -> "EscalationQuerySet":
+    def with_related(self) -> EscalationQuerySet:
         """Join what a row shows, with both organisations' closure days (the red/amber/green status
         reads the holder organisation's calendar) in one query each, however many rows."""
         return self.select_related(
@@ -268,7 +268,7 @@ class TimelineEntry(models.Model):
         raise PermissionError("the timeline is append-only")
 
 
-def attachment_path(instance: "Attachment", filename: str) -> str:
+def attachment_path(instance: Attachment, filename: str) -> str:
     return f"escalation-{instance.escalation_id}/{timezone.now():%Y%m%d%H%M%S}-{filename}"
 
 

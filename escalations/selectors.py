@@ -4,7 +4,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Case as Conditional, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case as Conditional
+from django.db.models import IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 
@@ -59,7 +60,8 @@ def escalation_list_held(*, user: User, state: str = "", ladder: Ladder | None =
     queryset = Escalation.objects.filter(holder=user)
     queryset = _filtered(queryset, state=state or "live", ladder=ladder)
     return _for_pages(queryset).annotate(
-        awaiting=Conditional(When(state__in=AWAITING_HOLDER, then=Value(0)), default=Value(1), output_field=IntegerField())
+        awaiting=Conditional(When(state__in=AWAITING_HOLDER, then=Value(0)), default=Value(1),
+                             output_field=IntegerField())
     ).order_by("awaiting", "stage_deadline", "pk")
 
 
@@ -73,8 +75,9 @@ def escalation_list_team(*, user: User, state: str = "", ladder: Ladder | None =
     """
     below = user.reports_below() if below is None else below
     if not below:
-        return Escalation.objects.none()
-    queryset = Escalation.objects.filter(Q(raised_by_id__in=below) | Q(holder_id__in=below))
+        nobody: QuerySet[Escalation] = Escalation.objects.none()
+        return nobody
+    queryset: EscalationQuerySet = Escalation.objects.filter(Q(raised_by_id__in=below) | Q(holder_id__in=below))
     queryset = _filtered(queryset, state=state or "live", ladder=ladder)
     return _for_pages(queryset).order_by("stage_deadline", "pk")
 
@@ -103,7 +106,8 @@ def escalation_get(*, user: User, pk: int) -> Escalation:
 def escalation_timeline(*, escalation: Escalation) -> list[TimelineEntry]:
     """Every entry of the timeline, oldest first, with who did it."""
     return list(
-        TimelineEntry.objects.filter(escalation=escalation).select_related("actor", "actor__organisation", "actor__partnership")
+        TimelineEntry.objects.filter(escalation=escalation)
+        .select_related("actor", "actor__organisation", "actor__partnership")
         .order_by("at", "pk")
     )
 
@@ -154,7 +158,8 @@ def escalation_parties(*, escalation: Escalation) -> list[tuple[User, str]]:
     """The people drawn into the escalation and why (raiser, holder, mediator, ...), first first."""
     return [
         (participant.user, participant.reason)
-        for participant in escalation.participants.select_related("user", "user__organisation", "user__partnership").order_by("pk")
+        for participant in escalation.participants.select_related(
+            "user", "user__organisation", "user__partnership").order_by("pk")
     ]
 
 
@@ -179,7 +184,8 @@ class RaisePreview:
     in_receiving_organisation: bool
 
 
-def raise_preview(*, user: User, ladder: Ladder, risk_level: str, now: dt.datetime | None = None) -> RaisePreview | None:
+def raise_preview(*, user: User, ladder: Ladder, risk_level: str,
+                  now: dt.datetime | None = None) -> RaisePreview | None:
     """Say where an escalation on this ladder at this risk level would go, before it is raised."""
     if risk_level not in RiskLevel.values:
         return None

@@ -32,9 +32,12 @@ from .holders import holder_find, holder_may_take, holder_organisation
 from .models import Basis, Escalation, Participant, State
 from .states import Decision
 
-
 # --- helpers -----------------------------------------------------------------------------------------
-def _text(errors: dict, field: str, value, *, label: str, required: bool = True, limit: int = TEXT_LIMIT) -> str:
+Errors = dict[str, list[str]]  # a field and the reasons it was refused (400)
+
+
+def _text(errors: Errors, field: str, value: object, *, label: str, required: bool = True,
+          limit: int = TEXT_LIMIT) -> str:
     value = (value or "").strip() if isinstance(value, str) or value is None else value
     if not isinstance(value, str):
         errors[field] = [f"{label} must be text."]
@@ -46,7 +49,7 @@ def _text(errors: dict, field: str, value, *, label: str, required: bool = True,
     return value
 
 
-def _raise_if(errors: dict) -> None:
+def _raise_if(errors: Errors) -> None:
     if errors:
         raise ValidationError(errors)
 
@@ -169,9 +172,10 @@ def escalation_raise(
     now = now or timezone.now()
     if not raised_by.has_perm("escalations.raise_escalation"):
         raise ActionNotPermitted("Only staff of an organisation can raise an escalation.")
-    errors: dict[str, list[str]] = {}
+    errors: Errors = {}
     texts = {
-        "decision_challenged": _text(errors, "decision_challenged", decision_challenged, label="The decision you challenge"),
+        "decision_challenged": _text(errors, "decision_challenged", decision_challenged,
+                                     label="The decision you challenge"),
         "concern": _text(errors, "concern", concern, label="Your concern"),
         "desired_outcome": _text(errors, "desired_outcome", desired_outcome, label="The outcome you want"),
     }
@@ -200,7 +204,7 @@ def escalation_raise(
 
     rule = ladder.rule_for(risk_level)
     with transaction.atomic():
-        escalation = Escalation(
+        escalation: Escalation = Escalation(
             case=case, ladder=ladder, raising_organisation=raised_by.organisation,
             receiving_organisation=receiving_organisation if needs_receiver else None,
             risk_level=risk_level, category=category, basis=basis, raised_by=raised_by, raised_at=now, **texts,
@@ -225,7 +229,7 @@ def escalation_raise(
 # --- the holder's actions ----------------------------------------------------------------------------
 def escalation_arrange_meeting(*, escalation: Escalation, actor: User, meeting_at: dt.datetime,
                                expected_version: int | None = None) -> Escalation:
-    errors: dict = {}
+    errors: Errors = {}
     if not isinstance(meeting_at, dt.datetime) or timezone.is_naive(meeting_at):
         errors["meeting_at"] = ["Give the meeting's date and time with its time zone."]
     _raise_if(errors)
@@ -245,7 +249,7 @@ def escalation_arrange_meeting(*, escalation: Escalation, actor: User, meeting_a
 
 def escalation_respond(*, escalation: Escalation, actor: User, decision: str, rationale: str,
                        expected_version: int | None = None) -> Escalation:
-    errors: dict = {}
+    errors: Errors = {}
     if decision not in Decision.values:
         errors["decision"] = ["Choose agree or uphold."]
     rationale = _text(errors, "rationale", rationale, label="The rationale")
@@ -266,18 +270,17 @@ def escalation_respond(*, escalation: Escalation, actor: User, decision: str, ra
 def escalation_reassign(*, escalation: Escalation, actor: User, new_holder: User, reason: str,
                         expected_version: int | None = None) -> Escalation:
     """Give the stage to someone else (absence cover); the deadline stays."""
-    errors: dict = {}
+    errors: Errors = {}
     reason = _text(errors, "reason", reason, label="The reason")
     _raise_if(errors)
     with _changing(escalation, actor=actor, action="reassign", expected_version=expected_version) as esc:
         _proceed(esc, "reassign")
-        stage = esc.stage
-        organisation = holder_organisation(stage=stage, raising_organisation=esc.raising_organisation,
-                                           receiving_organisation=esc.receiving_organisation)
+        stage, organisation = esc.stage, esc.deadline_organisation
         if new_holder.pk == esc.holder_id:
             raise ValidationError({"new_holder": ["This person already holds it."]})
         if not holder_may_take(user=new_holder, stage=stage, organisation=organisation):
-            raise ValidationError({"new_holder": [f"Choose an active {stage.responsible.replace('_', ' ')} in {organisation.name}."]})
+            role = stage.responsible.replace("_", " ")
+            raise ValidationError({"new_holder": [f"Choose an active {role} in {organisation.name}."]})
         previous = esc.holder
         esc.reassign(new_holder=new_holder)
         _save(esc, ["holder"])
@@ -292,7 +295,7 @@ def escalation_reassign(*, escalation: Escalation, actor: User, new_holder: User
 # --- the raiser's (and PSW's) actions ----------------------------------------------------------------
 def escalation_accept(*, escalation: Escalation, actor: User, agreed_outcome: str, outstanding_actions: str,
                       expected_version: int | None = None) -> Escalation:
-    errors: dict = {}
+    errors: Errors = {}
     agreed_outcome = _text(errors, "agreed_outcome", agreed_outcome, label="The agreed outcome")
     outstanding_actions = _text(errors, "outstanding_actions", outstanding_actions,
                                 label="How outstanding issues will be pursued")
@@ -321,7 +324,7 @@ def _climb(esc: Escalation, *, to_stage: int, actor: User | None, action: str, b
 def escalation_escalate(*, escalation: Escalation, actor: User, reason: str,
                         expected_version: int | None = None) -> Escalation:
     """Climb to the next stage: open again with the new stage's holder and deadline."""
-    errors: dict = {}
+    errors: Errors = {}
     reason = _text(errors, "reason", reason, label="The reason")
     _raise_if(errors)
     with _changing(escalation, actor=actor, action="escalate", expected_version=expected_version) as esc:
@@ -334,12 +337,13 @@ def escalation_escalate(*, escalation: Escalation, actor: User, reason: str,
     return esc
 
 
-def escalation_skip(*, escalation: Escalation, actor: User, to_stage, reason: str,
+def escalation_skip(*, escalation: Escalation, actor: User, to_stage: object, reason: str,
                     expected_version: int | None = None) -> Escalation:
-    errors: dict = {}
+    errors: Errors = {}
     reason = _text(errors, "reason", reason, label="The reason for skipping")
     if isinstance(to_stage, bool) or not isinstance(to_stage, int):
         errors["to_stage"] = ["Give the number of the stage to go to."]
+        raise ValidationError(errors)
     _raise_if(errors)
     with _changing(escalation, actor=actor, action="skip", expected_version=expected_version) as esc:
         before = esc.state
@@ -359,7 +363,7 @@ def escalation_skip(*, escalation: Escalation, actor: User, to_stage, reason: st
 
 def escalation_withdraw(*, escalation: Escalation, actor: User, reason: str,
                         expected_version: int | None = None) -> Escalation:
-    errors: dict = {}
+    errors: Errors = {}
     reason = _text(errors, "reason", reason, label="The reason")
     _raise_if(errors)
     with _changing(escalation, actor=actor, action="withdraw", expected_version=expected_version) as esc:
@@ -375,7 +379,7 @@ def escalation_withdraw(*, escalation: Escalation, actor: User, reason: str,
 def escalation_reopen(*, escalation: Escalation, actor: User, reason: str,
                       expected_version: int | None = None) -> Escalation:
     """A decision overturned higher up (Bexley 3.7): open again at the next stage."""
-    errors: dict = {}
+    errors: Errors = {}
     reason = _text(errors, "reason", reason, label="The reason")
     _raise_if(errors)
     with _changing(escalation, actor=actor, action="reopen", expected_version=expected_version) as esc:
@@ -397,7 +401,9 @@ def escalation_start_mediation(*, escalation: Escalation, actor: User, mediator:
         if mediator is None or not mediator.is_active:
             raise ValidationError({"mediator": ["Choose an active person as mediator."]})
         if mediator.pk in (esc.holder_id, esc.raised_by_id):
-            raise ValidationError({"mediator": ["The mediator cannot be a party to the disagreement: the mediator is never the decision maker."]})
+            raise ValidationError({"mediator": [
+                "The mediator cannot be a party to the disagreement: the mediator is never the decision maker."
+            ]})
         esc.start_mediation(mediator=mediator)
         _save(esc, ["mediator"])
         _participant_add(esc, mediator, "mediator")
@@ -407,12 +413,13 @@ def escalation_start_mediation(*, escalation: Escalation, actor: User, mediator:
     return esc
 
 
-def escalation_end_mediation(*, escalation: Escalation, actor: User, note: str, agreed: bool,
+def escalation_end_mediation(*, escalation: Escalation, actor: User, note: str, agreed: object,
                              expected_version: int | None = None) -> Escalation:
-    errors: dict = {}
+    errors: Errors = {}
     note = _text(errors, "note", note, label="The outcome of the mediation")
     if not isinstance(agreed, bool):
         errors["agreed"] = ["Say whether the parties agreed (true or false)."]
+        raise ValidationError(errors)
     _raise_if(errors)
     with _changing(escalation, actor=actor, action="end_mediation", expected_version=expected_version) as esc:
         before = esc.state
@@ -439,7 +446,7 @@ def escalation_end_mediation(*, escalation: Escalation, actor: User, note: str, 
 def escalation_log_with_board(*, escalation: Escalation, actor: User, reason: str,
                               expected_version: int | None = None) -> Escalation:
     """Wiltshire 3a/3b: log a serious or unresolved case with the QA&P chair; the state is unchanged."""
-    errors: dict = {}
+    errors: Errors = {}
     reason = _text(errors, "reason", reason, label="The reason")
     _raise_if(errors)
     with _changing(escalation, actor=actor, action="log_with_board", expected_version=expected_version) as esc:
@@ -453,7 +460,7 @@ def escalation_log_with_board(*, escalation: Escalation, actor: User, reason: st
 
 def escalation_add_note(*, escalation: Escalation, actor: User, note: str) -> Escalation:
     """A note on the timeline (a PSW's advice, a phone call); changes nothing else."""
-    errors: dict = {}
+    errors: Errors = {}
     note = _text(errors, "note", note, label="The note")
     _raise_if(errors)
     with _changing(escalation, actor=actor, action="add_note") as esc:

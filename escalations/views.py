@@ -142,7 +142,8 @@ def raise_preview(request: HttpRequest) -> HttpResponse:
     ladder = selectors.ladders_for_raising(user=request.user).filter(slug=request.GET.get("ladder", "")).first()
     preview = None
     if ladder is not None:
-        preview = selectors.raise_preview(user=request.user, ladder=ladder, risk_level=request.GET.get("risk_level", ""))
+        preview = selectors.raise_preview(user=request.user, ladder=ladder,
+                                          risk_level=request.GET.get("risk_level", ""))
     return render(request, "escalations/_raise_preview.html", {"preview": preview})
 
 

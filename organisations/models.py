@@ -82,7 +82,7 @@ class Partnership(models.Model):
 
 
 class OrganisationQuerySet(models.QuerySet):
-    def partners_under(self, ladder, *, excluding: int | None = None) -> "OrganisationQuerySet":
+    def partners_under(self, ladder, *, excluding: int | None = None) -> OrganisationQuerySet:
         """The organisations in the partnerships a ladder spans (``Ladder.partnership_ids``), but ``excluding``."""
         return self.filter(partnerships__in=ladder.partnership_ids()).exclude(pk=excluding).distinct()
 

@@ -18,7 +18,7 @@ def test_a_deadline_in_another_year_names_the_year():
 
 
 def test_a_deadline_is_given_in_uk_time_whatever_the_instant_s_zone():
-    summer_close = dt.datetime(2026, 7, 1, 16, 0, tzinfo=dt.timezone.utc)  # 17:00 BST
+    summer_close = dt.datetime(2026, 7, 1, 16, 0, tzinfo=dt.UTC)  # 17:00 BST
     assert deadline_words(summer_close, today=dt.date(2026, 7, 1)) == "5pm on Wednesday 1 July"
 
 

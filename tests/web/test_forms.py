@@ -143,7 +143,8 @@ def test_a_multi_agency_procedure_offers_only_partner_organisations(people):
     from organisations.models import Organisation
 
     bexley = Organisation.objects.get(slug="bexley")
-    form = details(people["puddleducks-practitioner"], slug="wiltshire-multi-agency", receiving_organisation=str(bexley.pk))
+    form = details(people["puddleducks-practitioner"], slug="wiltshire-multi-agency",
+                   receiving_organisation=str(bexley.pk))
     assert form.errors["receiving_organisation"] == ["Choose a partner organisation under this procedure"]
     assert [o.slug for o in form.fields["receiving_organisation"].queryset] == ["wiltshire"]
 
