@@ -26,7 +26,7 @@ from django.utils.text import get_valid_filename
 
 from organisations.models import User
 
-from .events import Action, timeline_record
+from . import events
 from .models import Attachment, Escalation, Participant
 from .services import ActionNotPermitted
 
@@ -240,11 +240,8 @@ def attachment_create(*, escalation: Escalation, actor: User, upload: File | Non
             attachment.file.name = saved_name
             attachment.save()
             Participant.objects.get_or_create(escalation=esc, user=actor, defaults={"reason": "attachment"})
-            timeline_record(
-                escalation=esc, actor=actor, action=Action.ATTACH, from_state=esc.state,
-                note=description or name,
-                params={"attachment": attachment.pk, "name": name, "size": upload.size},
-            )
+            events.timeline_add(events.attachment_added(esc, actor=actor, attachment_id=attachment.pk, name=name,
+                                                        size=upload.size, description=description))
     except BaseException:
         if saved_name is not None:
             storage.delete(saved_name)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from django.utils import timezone
 
@@ -43,20 +43,9 @@ class Action:
     LADDER_VERSION_CHANGED = "ladder_version_changed"
 
 
+# The words of the entries no action writes; an action's entry is named by its spec (``actions.logged_as``).
 ACTION_LABELS = {
     Action.RAISE: "Raised",
-    Action.ARRANGE_MEETING: "Meeting arranged",
-    Action.RESPOND: "Decision recorded",
-    Action.ACCEPT: "Outcome accepted",
-    Action.ESCALATE: "Escalated",
-    Action.SKIP: "Stage skipped",
-    Action.WITHDRAW: "Withdrawn",
-    Action.REOPEN: "Reopened",
-    Action.START_MEDIATION: "Mediation started",
-    Action.END_MEDIATION: "Mediation ended",
-    Action.LOG_WITH_BOARD: "Logged with the board",
-    Action.REASSIGN: "Reassigned",
-    Action.NOTE: "Note added",
     Action.ATTACH: "Attachment added",
     Action.DEADLINE_MISSED: "Deadline missed",
     Action.AUTO_ADVANCE: "Advanced by the clock",
@@ -99,11 +88,11 @@ def timeline_add_many(entries: Sequence[TimelineEntry]) -> None:
     rows_insert(TimelineEntry, [vars(entry) for entry in entries])
 
 
-def timeline_record(*, escalation: Escalation, actor: User | None, action: str, from_state: str, note: str = "",
-                    params: dict[str, Any] | None = None, at: dt.datetime | None = None) -> TimelineEntry:
-    """Build and append one entry of any kind (prefer the function of its kind below)."""
-    return timeline_add(timeline_entry(escalation, action=action, from_state=from_state, actor=actor, note=note,
-                                       params=params, at=at))
+class Climbed(Protocol):
+    """The kinds that put the escalation at another stage: ``escalated``, ``skipped``, ``reopened``."""
+
+    def __call__(self, escalation: Escalation, *, actor: User | None, from_state: str, reason: str,
+                 at: dt.datetime | None = None) -> TimelineEntry: ...
 
 
 # --- a person's actions --------------------------------------------------------------------------------

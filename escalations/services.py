@@ -11,9 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TypeAlias
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django_fsm import ConcurrentTransition
 
@@ -21,16 +24,17 @@ from cases.models import Case
 from core.errors import ActionConflict, ActionNotPermitted, EscalationError  # noqa: F401 (callers catch them here)
 from core.text import TEXT_LIMIT
 from notifications.models import Kind
-from notifications.services import notify
 from organisations.models import Organisation, User
 from policies import clock
 from policies.models import Ladder, RiskLevel, Stage
 
-from .cases import case_list_visible
+from . import events
 from .actions import ACTIONS, refusal
-from .events import Action, timeline_record
+from .cases import case_list_visible
 from .holders import holder_find, holder_may_take, holder_organisation
-from .models import Basis, Escalation, Participant, State
+from .models import Basis, Escalation, Participant, State, TimelineEntry
+from .recipients import PSW, Notice, Parties, escalations_notify_many
+from .recipients import escalation_notify as notify
 from .states import Decision
 
 # --- helpers -----------------------------------------------------------------------------------------
@@ -217,10 +221,7 @@ def escalation_raise(
         escalation.save()
         _participant_add(escalation, raised_by, "raiser")
         _participant_add(escalation, escalation.holder, "holder")
-        timeline_record(
-            escalation=escalation, actor=raised_by, action=Action.RAISE, from_state="", at=now,
-            note=texts["concern"], params={"risk_level": risk_level, "category": category},
-        )
+        events.timeline_add(events.raised(escalation, actor=raised_by, concern=texts["concern"], at=now))
         notify(kind=Kind.ESCALATION_RAISED, escalation=escalation, actor=raised_by)
         if rule.alert_psw or risk_level in (RiskLevel.SIGNIFICANT_HARM, RiskLevel.IMMINENT):
             notify(kind=Kind.PSW_ALERT, escalation=escalation, actor=raised_by)
@@ -241,9 +242,7 @@ def escalation_arrange_meeting(*, escalation: Escalation, actor: User, meeting_a
         _proceed(esc, "arrange_meeting")
         esc.arrange_meeting(meeting_at=meeting_at)
         _save(esc, ["meeting_at"])
-        timeline_record(escalation=esc, actor=actor, action=Action.ARRANGE_MEETING, from_state=before,
-                        note=f"Meeting on {timezone.localtime(meeting_at):%A %d %B %Y at %H:%M}",
-                        params={"meeting_at": meeting_at.isoformat()})
+        events.timeline_add(events.meeting_arranged(esc, actor=actor, from_state=before, meeting_at=meeting_at))
         notify(kind=Kind.MEETING_ARRANGED, escalation=esc, actor=actor)
     return esc
 
@@ -260,8 +259,7 @@ def escalation_respond(*, escalation: Escalation, actor: User, decision: str, ra
         _proceed(esc, "respond")
         esc.respond(decision=decision, rationale=rationale, now=timezone.now())
         _save(esc, ["decision", "rationale", "resolved_at", "closed_at"])
-        timeline_record(escalation=esc, actor=actor, action=Action.RESPOND, from_state=before, note=rationale,
-                        params={"decision": decision, "final": esc.stage.final})
+        events.timeline_add(events.responded(esc, actor=actor, from_state=before, rationale=rationale))
         notify(kind=Kind.RESPONSE_RECORDED, escalation=esc, actor=actor)
         if esc.state == State.RESOLVED:
             notify(kind=Kind.RESOLVED, escalation=esc, actor=actor)
@@ -286,8 +284,7 @@ def escalation_reassign(*, escalation: Escalation, actor: User, new_holder: User
         esc.reassign(new_holder=new_holder)
         _save(esc, ["holder"])
         _participant_add(esc, new_holder, "holder")
-        timeline_record(escalation=esc, actor=actor, action=Action.REASSIGN, from_state=esc.state, note=reason,
-                        params={"from": previous.username if previous else None, "to": new_holder.username})
+        events.timeline_add(events.reassigned(esc, actor=actor, reason=reason, previous_holder=previous))
         notify(kind=Kind.REASSIGNED, escalation=esc, actor=actor, previous_holder=previous,
                discriminator=f"to{new_holder.pk}")
     return esc
@@ -306,19 +303,17 @@ def escalation_accept(*, escalation: Escalation, actor: User, agreed_outcome: st
         _proceed(esc, "accept")
         esc.accept(agreed_outcome=agreed_outcome, outstanding_actions=outstanding_actions, now=timezone.now())
         _save(esc, ["agreed_outcome", "outstanding_actions", "resolved_at", "closed_at"])
-        timeline_record(escalation=esc, actor=actor, action=Action.ACCEPT, from_state=before, note=agreed_outcome,
-                        params={"outstanding_actions": outstanding_actions})
+        events.timeline_add(events.accepted(esc, actor=actor, from_state=before))
         notify(kind=Kind.RESOLVED, escalation=esc, actor=actor)
     return esc
 
 
-def _climb(esc: Escalation, *, to_stage: int, actor: User | None, action: str, before: str, reason: str,
-           kind: str, now: dt.datetime, require_holder: bool = True) -> None:
+def _climb(esc: Escalation, *, to_stage: int, actor: User | None, entry: events.Climbed, before: str,
+           reason: str, kind: str, now: dt.datetime, require_holder: bool = True) -> None:
     previous = stage_enter(escalation=esc, index=to_stage, now=now, require_holder=require_holder)
     _save(esc, [*STAGE_FIELDS, "resolved_at", "closed_at", "times_reopened", "times_auto_advanced"])
     _participant_add(esc, esc.holder, "holder")
-    timeline_record(escalation=esc, actor=actor, action=action, from_state=before, note=reason, at=now,
-                    params={"to_stage": to_stage, "holder": esc.holder.username if esc.holder else None})
+    events.timeline_add(entry(esc, actor=actor, from_state=before, reason=reason, at=now))
     notify(kind=kind, escalation=esc, actor=actor, previous_holder=previous)
 
 
@@ -333,7 +328,7 @@ def escalation_escalate(*, escalation: Escalation, actor: User, reason: str,
         _proceed(esc, "escalate")
         nxt = _next_stage(esc)
         esc.escalate(to_stage=nxt)
-        _climb(esc, to_stage=nxt, actor=actor, action=Action.ESCALATE, before=before, reason=reason,
+        _climb(esc, to_stage=nxt, actor=actor, entry=events.escalated, before=before, reason=reason,
                kind=Kind.STAGE_ESCALATED, now=timezone.now())
     return esc
 
@@ -357,7 +352,7 @@ def escalation_skip(*, escalation: Escalation, actor: User, to_stage: object, re
         if esc.ladder.stage(to_stage).exceptional:
             raise ValidationError({"to_stage": ["An exceptional stage cannot be reached by skipping."]})
         esc.skip(to_stage=to_stage)
-        _climb(esc, to_stage=to_stage, actor=actor, action=Action.SKIP, before=before, reason=reason,
+        _climb(esc, to_stage=to_stage, actor=actor, entry=events.skipped, before=before, reason=reason,
                kind=Kind.STAGE_ESCALATED, now=timezone.now())
     return esc
 
@@ -372,7 +367,7 @@ def escalation_withdraw(*, escalation: Escalation, actor: User, reason: str,
         _proceed(esc, "withdraw")
         esc.withdraw(now=timezone.now())
         _save(esc, ["closed_at"])
-        timeline_record(escalation=esc, actor=actor, action=Action.WITHDRAW, from_state=before, note=reason)
+        events.timeline_add(events.withdrawn(esc, actor=actor, from_state=before, reason=reason))
         notify(kind=Kind.WITHDRAWN, escalation=esc, actor=actor)
     return esc
 
@@ -388,7 +383,7 @@ def escalation_reopen(*, escalation: Escalation, actor: User, reason: str,
         _proceed(esc, "reopen")
         nxt = _next_stage(esc)
         esc.reopen(to_stage=nxt)
-        _climb(esc, to_stage=nxt, actor=actor, action=Action.REOPEN, before=before, reason=reason,
+        _climb(esc, to_stage=nxt, actor=actor, entry=events.reopened, before=before, reason=reason,
                kind=Kind.REOPENED, now=timezone.now())
     return esc
 
@@ -408,8 +403,7 @@ def escalation_start_mediation(*, escalation: Escalation, actor: User, mediator:
         esc.start_mediation(mediator=mediator)
         _save(esc, ["mediator"])
         _participant_add(esc, mediator, "mediator")
-        timeline_record(escalation=esc, actor=actor, action=Action.START_MEDIATION, from_state=before,
-                        note=f"Mediator: {mediator.display_name}", params={"mediator": mediator.username})
+        events.timeline_add(events.mediation_started(esc, actor=actor, from_state=before, mediator=mediator))
         notify(kind=Kind.MEDIATION_STARTED, escalation=esc, actor=actor)
     return esc
 
@@ -436,8 +430,7 @@ def escalation_end_mediation(*, escalation: Escalation, actor: User, note: str, 
                 esc.holder = holder
             fields += STAGE_FIELDS
         _save(esc, fields)
-        timeline_record(escalation=esc, actor=actor, action=Action.END_MEDIATION, from_state=before, note=note,
-                        params={"agreed": agreed})
+        events.timeline_add(events.mediation_ended(esc, actor=actor, from_state=before, note=note, agreed=agreed))
         notify(kind=Kind.MEDIATION_ENDED, escalation=esc, actor=actor)
         if agreed:
             notify(kind=Kind.RESOLVED, escalation=esc, actor=actor)
@@ -454,7 +447,7 @@ def escalation_log_with_board(*, escalation: Escalation, actor: User, reason: st
         _proceed(esc, "log_with_board")
         esc.log_with_board(now=timezone.now())
         _save(esc, ["board_logged_at"])
-        timeline_record(escalation=esc, actor=actor, action=Action.LOG_WITH_BOARD, from_state=esc.state, note=reason)
+        events.timeline_add(events.logged_with_board(esc, actor=actor, reason=reason))
         notify(kind=Kind.BOARD_LOGGED, escalation=esc, actor=actor)
     return esc
 
@@ -468,7 +461,7 @@ def escalation_add_note(*, escalation: Escalation, actor: User, note: str) -> Es
         _proceed(esc, "add_note")
         esc.add_note()
         _participant_add(esc, actor, "note")
-        timeline_record(escalation=esc, actor=actor, action=Action.NOTE, from_state=esc.state, note=note)
+        events.timeline_add(events.note_added(esc, actor=actor, note=note))
     return esc
 
 
@@ -476,17 +469,6 @@ def escalation_add_note(*, escalation: Escalation, actor: User, note: str) -> Es
 # ``deadlines.sweep`` finds the escalations whose deadline has passed, claims a batch of them and
 # decides each in memory with the transitions and ``stage_enter`` above; this door writes what it
 # decided, a whole batch in a handful of bulk statements.
-from dataclasses import dataclass  # noqa: E402
-from typing import TypeAlias  # noqa: E402
-
-from django.db.models import F  # noqa: E402
-
-from . import events  # noqa: E402
-from .models import TimelineEntry  # noqa: E402
-from .recipients import PSW, Notice, Parties, escalation_notify, escalations_notify_many  # noqa: E402
-
-# The services above tell people through the escalation's recipient table.
-notify = escalation_notify  # noqa: F811
 
 
 @dataclass(frozen=True)
@@ -545,7 +527,7 @@ def _advance_groups(advanced: list[Escalation]) -> list[tuple[dict[str, object],
     this is a few statements; Django's ``bulk_update`` builds a CASE per field and row, which cost
     more in Python than the whole rest of the batch (bench/sweep.py).
     """
-    groups: dict[tuple, tuple[dict[str, object], list[int]]] = {}
+    groups: dict[tuple[tuple[str, object], ...], tuple[dict[str, object], list[int]]] = {}
     for esc in advanced:
         values = {attname: getattr(esc, attname) for attname in _ADVANCE_ATTNAMES}
         key = tuple(sorted(values.items()))

@@ -198,10 +198,10 @@ def test_a_failure_after_the_file_is_written_removes_the_file(raise_escalation, 
     """If the timeline cannot be written, the row rolls back and the file is deleted: no orphan."""
     esc = raise_escalation("bexley-practitioner", "bexley-internal")
 
-    def broken(**kwargs):
+    def broken(entry):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(attachments, "timeline_record", broken)
+    monkeypatch.setattr(attachments.events, "timeline_add", broken)
     with pytest.raises(RuntimeError):
         attachment_create(escalation=esc, actor=people["bexley-practitioner"], upload=upload("minutes.pdf", PDF))
     assert not Attachment.objects.exists()
