@@ -317,20 +317,27 @@ def _climb(esc: Escalation, *, to_stage: int, actor: User | None, entry: events.
     notify(kind=kind, escalation=esc, actor=actor, previous_holder=previous)
 
 
-def escalation_escalate(*, escalation: Escalation, actor: User, reason: str,
-                        expected_version: int | None = None) -> Escalation:
-    """Climb to the next stage: open again with the new stage's holder and deadline."""
+def _to_next_stage(*, escalation: Escalation, actor: User, reason: str, expected_version: int | None,
+                   action: str, entry: events.Climbed, kind: str) -> Escalation:
+    """Fire ``action`` (escalate or reopen) to the next stage: open there, with its holder and deadline."""
     errors: Errors = {}
     reason = _text(errors, "reason", reason, label="The reason")
     _raise_if(errors)
-    with _changing(escalation, actor=actor, action="escalate", expected_version=expected_version) as esc:
+    with _changing(escalation, actor=actor, action=action, expected_version=expected_version) as esc:
         before = esc.state
-        _proceed(esc, "escalate")
+        _proceed(esc, action)
         nxt = _next_stage(esc)
-        esc.escalate(to_stage=nxt)
-        _climb(esc, to_stage=nxt, actor=actor, entry=events.escalated, before=before, reason=reason,
-               kind=Kind.STAGE_ESCALATED, now=timezone.now())
+        getattr(esc, action)(to_stage=nxt)
+        _climb(esc, to_stage=nxt, actor=actor, entry=entry, before=before, reason=reason, kind=kind,
+               now=timezone.now())
     return esc
+
+
+def escalation_escalate(*, escalation: Escalation, actor: User, reason: str,
+                        expected_version: int | None = None) -> Escalation:
+    """Climb to the next stage: open again with the new stage's holder and deadline."""
+    return _to_next_stage(escalation=escalation, actor=actor, reason=reason, expected_version=expected_version,
+                          action="escalate", entry=events.escalated, kind=Kind.STAGE_ESCALATED)
 
 
 def escalation_skip(*, escalation: Escalation, actor: User, to_stage: object, reason: str,
@@ -375,17 +382,8 @@ def escalation_withdraw(*, escalation: Escalation, actor: User, reason: str,
 def escalation_reopen(*, escalation: Escalation, actor: User, reason: str,
                       expected_version: int | None = None) -> Escalation:
     """A decision overturned higher up (Bexley 3.7): open again at the next stage."""
-    errors: Errors = {}
-    reason = _text(errors, "reason", reason, label="The reason")
-    _raise_if(errors)
-    with _changing(escalation, actor=actor, action="reopen", expected_version=expected_version) as esc:
-        before = esc.state
-        _proceed(esc, "reopen")
-        nxt = _next_stage(esc)
-        esc.reopen(to_stage=nxt)
-        _climb(esc, to_stage=nxt, actor=actor, entry=events.reopened, before=before, reason=reason,
-               kind=Kind.REOPENED, now=timezone.now())
-    return esc
+    return _to_next_stage(escalation=escalation, actor=actor, reason=reason, expected_version=expected_version,
+                          action="reopen", entry=events.reopened, kind=Kind.REOPENED)
 
 
 # --- multi-agency ------------------------------------------------------------------------------------
