@@ -2,11 +2,11 @@
 
 Each view is thin: it finds the escalation among those the user may see (404 otherwise), checks
 the shape of the body, and calls the service, which decides (403, 409, 400) and writes atomically.
+The action endpoints and their request bodies are built from the action specs (``escalations.actions``).
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import functools
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -21,18 +21,26 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import (
-    InputSerializer, LondonDateTimeField, PageNumberPagination, StrictBooleanField, StrictCharField,
-    StrictChoiceField, StrictIntegerField, UserRateThrottle, errors, get_visible_or_404,
+    InputSerializer,
+    LondonDateTimeField,
+    PageNumberPagination,
+    StrictBooleanField,
+    StrictCharField,
+    StrictChoiceField,
+    StrictIntegerField,
+    UserRateThrottle,
+    errors,
+    get_visible_or_404,
 )
+from core.text import TEXT_LIMIT
 from organisations.models import Organisation, User
 from policies.models import Ladder, RiskLevel
 
-from . import services
+from . import actions, services
+from .actions import ACTIONS, ActionSpec
 from .cases import case_list_visible
-from .models import Basis, Decision, Escalation, State, TimelineEntry
+from .models import Basis, Escalation, State, TimelineEntry
 from .selectors import escalation_actions_available
-
-TEXT_LIMIT = services.TEXT_LIMIT
 
 
 # --- reads -------------------------------------------------------------------------------------------
@@ -54,17 +62,9 @@ def escalation_get_visible(*, user, pk: Any) -> Escalation:
     return get_visible_or_404(escalation_list_visible(user=user), pk=pk)
 
 
-# The actions by their API path (POST /api/v1/escalations/{id}/<path>/), from their permission names.
-ACTION_PATHS = {
-    "arrange_meeting": "arrange-meeting", "respond": "respond", "accept": "accept", "escalate": "escalate",
-    "skip": "skip", "withdraw": "withdraw", "reopen": "reopen", "start_mediation": "start-mediation",
-    "end_mediation": "end-mediation", "log_with_board": "log-with-board", "reassign": "reassign", "add_note": "notes",
-}
-
-
 def escalation_allowed_actions(*, escalation: Escalation, user) -> list[str]:
     """The actions (API path names) this person may take on the escalation now: the pages' own list."""
-    return [ACTION_PATHS[name] for name in escalation_actions_available(user=user, escalation=escalation)]
+    return [spec.path for spec in escalation_actions_available(user=user, escalation=escalation)]
 
 
 # --- output ------------------------------------------------------------------------------------------
@@ -126,7 +126,8 @@ class EscalationSummaryOutput(serializers.Serializer):
     board_logged_at = LondonDateTimeField(allow_null=True)
     resolved_at = LondonDateTimeField(allow_null=True)
     closed_at = LondonDateTimeField(allow_null=True)
-    version = serializers.IntegerField(help_text="Send it back with an action to be told (409) if it changed meanwhile.")
+    version = serializers.IntegerField(
+        help_text="Send it back with an action to be told (409) if it changed meanwhile.")
     timeline = TimelineEntryOutput(many=True)
 
 
@@ -278,7 +279,7 @@ class EscalationDetailApi(APIView):
         return _answer(request, id)
 
 
-# --- actions -----------------------------------------------------------------------------------------
+# --- actions ---------------------------------------------------------------------------------------
 class ActionInput(InputSerializer):
     version = StrictIntegerField(
         required=False, min_value=1,
@@ -287,43 +288,54 @@ class ActionInput(InputSerializer):
     )
 
 
-class ReasonInput(ActionInput):
-    reason = StrictCharField(max_length=TEXT_LIMIT)
+@functools.singledispatch
+def _api_field(spec_input: Any) -> serializers.Field:
+    """The request body's field for one input of an action's spec."""
+    raise TypeError(f"no API field for {type(spec_input).__name__}: add one to escalations.apis")
 
 
-class ArrangeMeetingInput(ActionInput):
-    meeting_at = serializers.DateTimeField(help_text="ISO 8601; without an offset it is read as London time.")
+@_api_field.register
+def _(spec_input: actions.Text) -> serializers.Field:
+    return StrictCharField(max_length=TEXT_LIMIT, help_text=spec_input.api_help or None)
 
 
-class RespondInput(ActionInput):
-    decision = StrictChoiceField(choices=Decision.choices)
-    rationale = StrictCharField(max_length=TEXT_LIMIT)
+@_api_field.register
+def _(spec_input: actions.Choice) -> serializers.Field:
+    return StrictChoiceField(choices=list(spec_input.choices))
 
 
-class AcceptInput(ActionInput):
-    agreed_outcome = StrictCharField(max_length=TEXT_LIMIT)
-    outstanding_actions = StrictCharField(max_length=TEXT_LIMIT, help_text="How outstanding issues will be pursued.")
+@_api_field.register
+def _(spec_input: actions.YesNo) -> serializers.Field:
+    return StrictBooleanField(help_text=spec_input.api_help or None)
 
 
-class SkipInput(ReasonInput):
-    to_stage = StrictIntegerField(min_value=0, max_value=100, help_text="The index of a stage after the next one.")
+@_api_field.register
+def _(spec_input: actions.Person) -> serializers.Field:
+    return StrictCharField(max_length=150, help_text=spec_input.api_help or None)
 
 
-class StartMediationInput(ActionInput):
-    mediator = StrictCharField(max_length=150, help_text="The mediator's username (never a party to the disagreement).")
+@_api_field.register
+def _(spec_input: actions.StageChoice) -> serializers.Field:
+    return StrictIntegerField(min_value=0, max_value=100, help_text=spec_input.api_help or None)
 
 
-class EndMediationInput(ActionInput):
-    note = StrictCharField(max_length=TEXT_LIMIT, help_text="The outcome of the mediation.")
-    agreed = StrictBooleanField(help_text="true: resolved; false: open again at the same stage with a fresh deadline.")
+@_api_field.register
+def _(spec_input: actions.Moment) -> serializers.Field:
+    return serializers.DateTimeField(help_text=spec_input.api_help or None)
 
 
-class ReassignInput(ReasonInput):
-    new_holder = StrictCharField(max_length=150, help_text="The username of the person who takes the stage over.")
+@functools.cache
+def _body(name: str) -> type[InputSerializer]:
+    """The request body called ``name``, built once from the first action that names it."""
+    spec = next(spec for spec in ACTIONS.values() if spec.body == name)
+    inputs = {spec_input.name: spec_input for spec_input in spec.inputs}
+    fields = {field_name: _api_field(inputs[field_name]) for field_name in spec.body_fields}
+    return type(name, (ActionInput if spec.versioned else InputSerializer,), fields)
 
 
-class NoteInput(InputSerializer):
-    note = StrictCharField(max_length=TEXT_LIMIT)
+def action_input(spec: ActionSpec) -> type[InputSerializer]:
+    """The request body of an action: actions that ask for the same inputs share one (``ReasonInput``)."""
+    return _body(spec.body)
 
 
 def _user_named(field: str, username: str) -> User:
@@ -333,61 +345,13 @@ def _user_named(field: str, username: str) -> User:
     return user
 
 
-def _with_user(field: str, argument: str) -> Callable[[dict], dict]:
-    def convert(data: dict) -> dict:
-        data = dict(data)
-        data[argument] = _user_named(field, data.pop(field))
-        return data
-
-    return convert
-
-
-@dataclass(frozen=True)
-class ActionSpec:
-    name: str
-    service: Callable[..., Escalation]
-    input: type[InputSerializer]
-    summary: str
-    description: str
-    prepare: Callable[[dict], dict] = dict
-    versioned: bool = True
-
-
-ACTIONS = [
-    ActionSpec("arrange-meeting", services.escalation_arrange_meeting, ArrangeMeetingInput, "Arrange a meeting",
-               "The holder arranges a meeting: open → meeting_arranged. A meeting arranged in time stops the "
-               "missed-deadline rule."),
-    ActionSpec("respond", services.escalation_respond, RespondInput, "Record a decision",
-               "The holder agrees with the challenge or upholds the decision, with the rationale: → responded; "
-               "an upheld decision at a final stage resolves it."),
-    ActionSpec("accept", services.escalation_accept, AcceptInput, "Accept the outcome",
-               "The raiser (or the PSW) accepts the decision recorded: responded → resolved, with the agreed "
-               "outcome and how outstanding issues will be pursued."),
-    ActionSpec("escalate", services.escalation_escalate, ReasonInput, "Escalate to the next stage",
-               "The raiser (or the PSW) climbs to the next stage: open again with its holder and deadline. From "
-               "resolved only into an exceptional stage; never past the last stage."),
-    ActionSpec("skip", services.escalation_skip, SkipInput, "Skip to a later stage",
-               "The raiser goes to a stage after the next one, with a reason, where the ladder allows it."),
-    ActionSpec("withdraw", services.escalation_withdraw, ReasonInput, "Withdraw",
-               "The raiser withdraws a live escalation: → withdrawn."),
-    ActionSpec("reopen", services.escalation_reopen, ReasonInput, "Reopen",
-               "The raiser (or the PSW) reopens a resolved escalation at the next stage (a decision overturned "
-               "higher up)."),
-    ActionSpec("start-mediation", services.escalation_start_mediation, StartMediationInput, "Start mediation",
-               "Multi-agency ladders: the holder, a PSW or the QA&P chair names a mediator: → in_mediation.",
-               prepare=_with_user("mediator", "mediator")),
-    ActionSpec("end-mediation", services.escalation_end_mediation, EndMediationInput, "End mediation",
-               "Agreed: → resolved. Not agreed: open again at the same stage with a fresh deadline."),
-    ActionSpec("log-with-board", services.escalation_log_with_board, ReasonInput, "Log with the board",
-               "Any participant (or a PSW) logs the case with the partnership's QA&P chair; the state is "
-               "unchanged."),
-    ActionSpec("reassign", services.escalation_reassign, ReassignInput, "Reassign the stage",
-               "The holder, their manager or a PSW gives the stage to another holder of its role (absence "
-               "cover); the deadline stays.", prepare=_with_user("new_holder", "new_holder")),
-    ActionSpec("notes", services.escalation_add_note, NoteInput, "Add a note",
-               "Anyone who may see the escalation (not a board member) adds a note to its timeline.",
-               versioned=False),
-]
+def _arguments(spec: ActionSpec, data: dict) -> dict:
+    """The service's arguments from a valid body: a person named by username is that person."""
+    arguments = dict(data)
+    for spec_input in spec.inputs:
+        if isinstance(spec_input, actions.Person):
+            arguments[spec_input.name] = _user_named(spec_input.name, arguments[spec_input.name])
+    return arguments
 
 
 class EscalationActionApi(APIView):
@@ -398,14 +362,14 @@ class EscalationActionApi(APIView):
 
     def post(self, request, id: int):
         escalation = escalation_get_visible(user=request.user, pk=id)
-        data = self.spec.input(data=request.data)
+        data = action_input(self.spec)(data=request.data)
         data.is_valid(raise_exception=True)
-        arguments = self.spec.prepare(dict(data.validated_data))
+        arguments = _arguments(self.spec, data.validated_data)
         if self.spec.versioned:
             # The version read now, unless the client says which one it read: two requests racing on
             # the same version cannot both succeed.
             arguments["expected_version"] = arguments.pop("version", escalation.version)
-        self.spec.service(escalation=escalation, actor=request.user, **arguments)
+        self.spec.service_function()(escalation=escalation, actor=request.user, **arguments)
         return _answer(request, escalation.pk)
 
 
@@ -413,19 +377,20 @@ def _action_api(spec: ActionSpec) -> type[EscalationActionApi]:
     """A view class for one action, with its own documented request body."""
 
     @extend_schema(
-        operation_id=f"escalations_{spec.name.replace('-', '_')}",
+        operation_id=f"escalations_{spec.path.replace('-', '_')}",
         summary=spec.summary,
         description=spec.description,
         parameters=[ID_PARAMETER],
-        request=spec.input,
+        request=action_input(spec),
         responses={200: EscalationOutput, **errors(400, 404, 409)},
         tags=["escalation actions"],
     )
     def post(self, request, id: int):
         return EscalationActionApi.post(self, request, id)
 
-    name = "".join(part.title() for part in spec.name.split("-")) + "Api"
+    name = "".join(part.title() for part in spec.path.split("-")) + "Api"
     return type(name, (EscalationActionApi,), {"spec": spec, "post": post, "__doc__": spec.description})
 
 
-ACTION_APIS = {spec.name: _action_api(spec) for spec in ACTIONS}
+# The endpoints by their path: POST /api/v1/escalations/{id}/<path>/.
+ACTION_APIS = {spec.path: _action_api(spec) for spec in ACTIONS.values()}

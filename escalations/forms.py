@@ -1,31 +1,38 @@
-"""The escalation pages' forms: they parse and check what a person typed; the services decide."""
+"""The escalation pages' forms: they parse and check what a person typed; the services decide.
+
+The action forms are not written one by one: ``action_form`` builds each from the inputs its spec
+declares (``escalations.actions``), one kind of input at a time.
+"""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.module_loading import import_string
 
+from core.text import TEXT_LIMIT
 from organisations.models import Organisation, User
 from policies import clock
 from policies.models import Ladder, RiskLevel
 
-from . import selectors
-from .models import Basis, Decision, Escalation, State
-from .services import TEXT_LIMIT, partner_organisations
+from . import actions, selectors
+from .models import Basis, Escalation, State
 
 
-def text_field(label: str, required_message: str, *, hint: str = "", rows: int = 4,
-               required: bool = True) -> forms.CharField:
-    """A free-text answer, as long as the services accept (TEXT_LIMIT characters)."""
+def text_field(label: str | None, required_message: str, *, hint: str = "", rows: int = 4,
+               required: bool = True, noun: str = "") -> forms.CharField:
+    """A free-text answer, as long as the services accept (TEXT_LIMIT characters); ``noun`` names it
+    in the too-long message (by default the label without its question mark)."""
     return forms.CharField(
         label=label, help_text=hint, required=required, max_length=TEXT_LIMIT,
         widget=forms.Textarea(attrs={"rows": rows}),
         error_messages={
             "required": required_message,
-            "max_length": f"{label.rstrip('?')} must be {TEXT_LIMIT:,} characters or fewer",
+            "max_length": f"{noun or (label or '').rstrip('?')} must be {TEXT_LIMIT:,} characters or fewer",
         },
     )
 
@@ -145,8 +152,9 @@ class RaiseDetailsForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.user, self.ladder = user, ladder
         self.fields["case"].queryset = selectors.cases_for_raising(user=user)
-        if ladder.multi_agency or any(stage.in_receiving_organisation for stage in ladder.stage_list()):
-            self.fields["receiving_organisation"].queryset = partner_organisations(ladder=ladder, user=user)
+        if ladder.needs_receiving_organisation:
+            self.fields["receiving_organisation"].queryset = Organisation.objects.partners_under(
+                ladder, excluding=user.organisation_id)
         else:
             del self.fields["receiving_organisation"]
         groups: dict[str, list[tuple[str, str]]] = {}
@@ -178,34 +186,155 @@ class RaiseDetailsForm(forms.Form):
 
 # --- the actions on an escalation ----------------------------------------------------------------------
 class ActionForm(forms.Form):
-    """An action's form: the escalation's version travels with it, so a stale form is refused (409)."""
+    """An action's form: the escalation's version travels with it, so a stale form is refused (409).
+
+    ``action_form`` makes one subclass per action, with the fields of its spec's inputs.
+    """
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1,
                                  error_messages={"required": "Reload the page and try again"})
-    # The service's arguments, read from cleaned_data.
-    service_fields: tuple[str, ...] = ()
-    # A service's error key -> the field that shows it.
-    error_fields: dict[str, str] = {}
-    versioned = True
+    spec: actions.ActionSpec
 
     def __init__(self, *args: Any, escalation: Escalation, user: User, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.escalation, self.user = escalation, user
-        if not self.versioned:
+        if not self.spec.versioned:
             del self.fields["version"]
+        for spec_input in self.spec.inputs:
+            _prepare(spec_input, self)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        for spec_input in self.spec.inputs:
+            if isinstance(spec_input, actions.Moment):
+                _clean_moment(spec_input, self, data)
+        return data
 
     def service_kwargs(self) -> dict:
-        kwargs = {name: self.cleaned_data[name] for name in self.service_fields}
-        if self.versioned:
+        kwargs = {spec_input.name: self.cleaned_data[spec_input.name] for spec_input in self.spec.inputs}
+        if self.spec.versioned:
             kwargs["expected_version"] = self.cleaned_data["version"]
         return kwargs
 
     def add_service_errors(self, error: ValidationError) -> None:
         """Show a service's refusal on the fields it names (or above the form)."""
+        shown_on = {spec_input.name: _error_field(spec_input) for spec_input in self.spec.inputs}
         for key, messages in error.message_dict.items():
-            field = self.error_fields.get(key, key)
+            field = shown_on.get(key, key)
             for message in messages:
                 self.add_error(field if field in self.fields else None, message)
+
+    def rows(self) -> list[dict]:
+        """What the page shows, in order: each field, or a date input's three boxes as one group."""
+        shown: list[dict] = []
+        if "version" in self.fields:
+            shown.append({"field": self["version"]})
+        for spec_input in self.spec.inputs:
+            if isinstance(spec_input, actions.Moment):
+                prefix = spec_input.prefix
+                shown.append({"date": {
+                    "day": self[f"{prefix}_day"], "month": self[f"{prefix}_month"], "year": self[f"{prefix}_year"],
+                    "legend": f"Date of {spec_input.what}",
+                }})
+                shown.append({"field": self[f"{prefix}_time"], "classes": "govuk-input--width-5"})
+            else:
+                shown.append({"field": self[spec_input.name]})
+        return shown
+
+
+@functools.cache
+def action_form(name: str) -> type[ActionForm]:
+    """The page form of an action, built once from the inputs its spec declares."""
+    spec = actions.ACTIONS[name]
+    fields: dict[str, forms.Field] = {}
+    for spec_input in spec.inputs:
+        fields.update(_fields(spec_input))
+    class_name = "".join(part.title() for part in name.split("_")) + "Form"
+    return type(class_name, (ActionForm,), {"spec": spec, **fields})
+
+
+@functools.singledispatch
+def _fields(spec_input: Any) -> dict[str, forms.Field]:
+    """The form fields of one input (what does not depend on the escalation)."""
+    raise TypeError(f"no page form for {type(spec_input).__name__}: add one to escalations.forms")
+
+
+@_fields.register
+def _(spec_input: actions.Text) -> dict[str, forms.Field]:
+    label = None if callable(spec_input.label) else spec_input.label
+    hint = "" if callable(spec_input.hint) else spec_input.hint
+    return {spec_input.name: text_field(label, spec_input.required, hint=hint, rows=spec_input.rows,
+                                        noun=spec_input.noun)}
+
+
+@_fields.register
+def _(spec_input: actions.Choice) -> dict[str, forms.Field]:
+    return {spec_input.name: forms.ChoiceField(
+        label=spec_input.label, choices=spec_input.choices, widget=forms.RadioSelect,
+        help_text="" if callable(spec_input.hint) else spec_input.hint,
+        error_messages={"required": spec_input.required},
+    )}
+
+
+@_fields.register
+def _(spec_input: actions.YesNo) -> dict[str, forms.Field]:
+    return {spec_input.name: forms.TypedChoiceField(
+        label=spec_input.label, widget=forms.RadioSelect, coerce=lambda value: value == "yes",
+        choices=[("yes", spec_input.yes), ("no", spec_input.no)],
+        error_messages={"required": spec_input.required},
+    )}
+
+
+@_fields.register
+def _(spec_input: actions.Person) -> dict[str, forms.Field]:
+    return {spec_input.name: PersonChoiceField(
+        label=spec_input.label, queryset=User.objects.none(), empty_label=spec_input.empty_label,
+        help_text=spec_input.hint,
+        error_messages={"required": spec_input.required, "invalid_choice": spec_input.invalid},
+    )}
+
+
+@_fields.register
+def _(spec_input: actions.StageChoice) -> dict[str, forms.Field]:
+    return {spec_input.name: forms.TypedChoiceField(
+        label=spec_input.label, coerce=int, widget=forms.RadioSelect,
+        error_messages={"required": spec_input.required, "invalid_choice": spec_input.invalid},
+    )}
+
+
+@_fields.register
+def _(spec_input: actions.Moment) -> dict[str, forms.Field]:
+    """A GOV.UK date input (day, month, year) and a time, read in UK local time."""
+    prefix = spec_input.prefix
+    return {
+        f"{prefix}_day": forms.CharField(label="Day", required=False),
+        f"{prefix}_month": forms.CharField(label="Month", required=False),
+        f"{prefix}_year": forms.CharField(label="Year", required=False),
+        f"{prefix}_time": forms.CharField(label="Time", required=False, max_length=10,
+                                          help_text="For example, 14:30 or 2:30pm"),
+    }
+
+
+def _prepare(spec_input: actions.Input, form: ActionForm) -> None:
+    """Fill in what depends on the escalation: words naming its stages, the people or stages to choose from."""
+    escalation = form.escalation
+    if isinstance(spec_input, (actions.Text, actions.Choice)):
+        field = form.fields[spec_input.name]
+        if callable(spec_input.label):
+            field.label = spec_input.label(escalation)
+        if callable(spec_input.hint):
+            field.help_text = spec_input.hint(escalation)
+    elif isinstance(spec_input, actions.Person):
+        field = form.fields[spec_input.name]
+        field.queryset = import_string(spec_input.candidates)(escalation=escalation)  # type: ignore[attr-defined]
+    elif isinstance(spec_input, actions.StageChoice):
+        field = form.fields[spec_input.name]
+        field.choices = [(stage.index, stage.name) for stage in spec_input.stages(escalation)]  # type: ignore[attr-defined]
+
+
+def _error_field(spec_input: actions.Input) -> str:
+    """The field that shows a service's error about this input."""
+    return f"{spec_input.prefix}_day" if isinstance(spec_input, actions.Moment) else spec_input.name
 
 
 TIME_PATTERN = re.compile(r"^(?P<hour>\d{1,2})(?:[:.](?P<minute>\d{2}))?\s*(?P<half>am|pm)?$", re.IGNORECASE)
@@ -228,180 +357,45 @@ def parse_time(value: str) -> dt.time | None:
     return dt.time(hour, minute)
 
 
-class ArrangeMeetingForm(ActionForm):
-    """The meeting's date (GOV.UK date input: day, month, year) and time, in UK local time."""
+def _clean_moment(spec_input: actions.Moment, form: ActionForm, data: dict) -> None:
+    """Put the moment in ``data`` under the input's name if the date and the time are both real."""
+    date = _moment_date(spec_input, form, data)
+    time = _moment_time(spec_input, form, data)
+    if date is not None and time is not None:
+        data[spec_input.name] = dt.datetime.combine(date, time, tzinfo=clock.LONDON)
 
-    meeting_day = forms.CharField(label="Day", required=False)
-    meeting_month = forms.CharField(label="Month", required=False)
-    meeting_year = forms.CharField(label="Year", required=False)
-    meeting_time = forms.CharField(label="Time", required=False, max_length=10,
-                                   help_text="For example, 14:30 or 2:30pm")
-    service_fields = ("meeting_at",)
-    error_fields = {"meeting_at": "meeting_day"}
 
-    def clean(self) -> dict:
-        data = super().clean()
-        date = self._date(data)
-        time = self._time(data)
-        if date is not None and time is not None:
-            data["meeting_at"] = dt.datetime.combine(date, time, tzinfo=clock.LONDON)
-        return data
+def _moment_date(spec_input: actions.Moment, form: ActionForm, data: dict) -> dt.date | None:
+    names = [f"{spec_input.prefix}_{part}" for part in ("day", "month", "year")]
+    parts = [(data.get(name) or "").strip() for name in names]
+    for name in names:
+        form.errors.pop(name, None)  # one message for the whole date, as GOV.UK date inputs do
+    what = spec_input.what
+    message = None
+    if not any(parts):
+        message = f"Enter the date of {what}"
+    elif not all(parts):
+        message = f"The date of {what} must include a day, month and year"
+    elif not all(part.isdigit() for part in parts):
+        message = f"The date of {what} must be a real date"
+    elif len(parts[2]) != 4:
+        message = "The year must include 4 numbers"
+    if message is None:
+        try:
+            return dt.date(int(parts[2]), int(parts[1]), int(parts[0]))
+        except ValueError:
+            message = f"The date of {what} must be a real date"
+    form.add_error(names[0], message)
+    return None
 
-    def _date(self, data: dict) -> dt.date | None:
-        parts = [(data.get(f"meeting_{part}") or "").strip() for part in ("day", "month", "year")]
-        for name in ("meeting_day", "meeting_month", "meeting_year"):
-            self.errors.pop(name, None)  # one message for the whole date, as GOV.UK date inputs do
-        message = None
-        if not any(parts):
-            message = "Enter the date of the meeting"
-        elif not all(parts):
-            message = "The date of the meeting must include a day, month and year"
-        elif not all(part.isdigit() for part in parts):
-            message = "The date of the meeting must be a real date"
-        elif len(parts[2]) != 4:
-            message = "The year must include 4 numbers"
-        if message is None:
-            try:
-                return dt.date(int(parts[2]), int(parts[1]), int(parts[0]))
-            except ValueError:
-                message = "The date of the meeting must be a real date"
-        self.add_error("meeting_day", message)
+
+def _moment_time(spec_input: actions.Moment, form: ActionForm, data: dict) -> dt.time | None:
+    name = f"{spec_input.prefix}_time"
+    raw = (data.get(name) or "").strip()
+    if not raw:
+        form.add_error(name, f"Enter the time of {spec_input.what}, for example 14:30")
         return None
-
-    def _time(self, data: dict) -> dt.time | None:
-        raw = (data.get("meeting_time") or "").strip()
-        if not raw:
-            self.add_error("meeting_time", "Enter the time of the meeting, for example 14:30")
-            return None
-        time = parse_time(raw)
-        if time is None:
-            self.add_error("meeting_time", "The time of the meeting must be a real time, for example 14:30 or 2:30pm")
-        return time
-
-
-class RespondForm(ActionForm):
-    decision = forms.ChoiceField(
-        label="Your decision", choices=Decision.choices, widget=forms.RadioSelect,
-        error_messages={"required": "Choose whether you agree with the challenge or uphold the decision"},
-    )
-    rationale = text_field("Your rationale", "Enter the rationale for your decision",
-                           hint="It is recorded in writing and shared with the person who raised it.", rows=5)
-    service_fields = ("decision", "rationale")
-
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        if self.escalation.stage.final:
-            self.fields["decision"].help_text = "This is the final stage: upholding the decision ends the escalation."
-
-
-class AcceptForm(ActionForm):
-    agreed_outcome = text_field("The agreed outcome", "Enter the agreed outcome")
-    outstanding_actions = text_field("How will outstanding issues be pursued?",
-                                     "Enter how outstanding issues will be pursued",
-                                     hint="Who does what, and by when.")
-    service_fields = ("agreed_outcome", "outstanding_actions")
-
-
-class ReasonForm(ActionForm):
-    reason = text_field("Reason", "Enter the reason")
-    service_fields = ("reason",)
-    reason_label = "Reason"
-    reason_required = "Enter the reason"
-
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self.fields["reason"].label = self.reason_label
-        self.fields["reason"].error_messages["required"] = self.reason_required
-
-
-class EscalateForm(ReasonForm):
-    reason_label = "Why are you escalating it?"
-    reason_required = "Enter why you are escalating it"
-
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        nxt = self.escalation.next_stage_index()
-        if nxt is not None:
-            stage = self.escalation.ladder.stage(nxt)
-            self.fields["reason"].label = f"Why are you escalating it to {stage.name}?"
-            if stage.exceptional:
-                self.fields["reason"].help_text = (
-                    "This stage is exceptional: say what significant concerns for the child remain after the final decision."
-                )
-
-
-class WithdrawForm(ReasonForm):
-    reason_label = "Why are you withdrawing it?"
-    reason_required = "Enter why you are withdrawing it"
-
-
-class ReopenForm(ReasonForm):
-    reason_label = "Why are you reopening it?"
-    reason_required = "Enter why you are reopening it"
-
-
-class LogWithBoardForm(ReasonForm):
-    reason_label = "Why should the board know about it?"
-    reason_required = "Enter why you are logging it with the board"
-
-
-class SkipForm(ActionForm):
-    to_stage = forms.TypedChoiceField(
-        label="Which stage should it go to?", coerce=int, widget=forms.RadioSelect,
-        error_messages={"required": "Choose the stage to go to", "invalid_choice": "Choose one of the stages listed"},
-    )
-    reason = text_field("Why are you skipping stages?", "Enter why you are skipping stages",
-                        hint="The procedure requires a recorded reason.")
-    service_fields = ("to_stage", "reason")
-
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self.fields["to_stage"].choices = [
-            (stage.index, stage.name) for stage in selectors.skip_targets(escalation=self.escalation)
-        ]
-
-
-class ReassignForm(ActionForm):
-    new_holder = PersonChoiceField(
-        label="Who will hold it?", queryset=User.objects.none(), empty_label="Choose a person",
-        error_messages={"required": "Choose who will hold it", "invalid_choice": "Choose one of the people listed"},
-    )
-    reason = text_field("Why is it reassigned?", "Enter why it is reassigned",
-                        hint="For example, annual leave or sickness. The deadline does not change.", rows=3)
-    service_fields = ("new_holder", "reason")
-
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self.fields["new_holder"].queryset = selectors.reassign_candidates(escalation=self.escalation)
-
-
-class StartMediationForm(ActionForm):
-    mediator = PersonChoiceField(
-        label="Who will mediate?", queryset=User.objects.none(), empty_label="Choose a mediator",
-        help_text="The mediator is never the decision maker, and cannot be the holder or the person who raised it.",
-        error_messages={"required": "Choose a mediator", "invalid_choice": "Choose one of the people listed"},
-    )
-    service_fields = ("mediator",)
-
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self.fields["mediator"].queryset = selectors.mediator_candidates(escalation=self.escalation)
-
-
-class EndMediationForm(ActionForm):
-    agreed = forms.TypedChoiceField(
-        label="Did the parties agree?", widget=forms.RadioSelect, coerce=lambda value: value == "yes",
-        choices=[("yes", "Yes: record the agreement and resolve it"),
-                 ("no", "No: return it to the stage with a fresh deadline")],
-        error_messages={"required": "Say whether the parties agreed"},
-    )
-    note = text_field("The outcome of the mediation", "Enter the outcome of the mediation",
-                      hint="If the parties agreed, this is recorded as the agreed outcome.")
-    service_fields = ("note", "agreed")
-
-
-class NoteForm(ActionForm):
-    note = text_field("Note", "Enter the note", hint="For example, advice given or a phone call. Everyone who "
-                      "can see this escalation can read it.", rows=3)
-    service_fields = ("note",)
-    versioned = False  # a note changes nothing else, so it cannot conflict with another change
+    time = parse_time(raw)
+    if time is None:
+        form.add_error(name, f"The time of {spec_input.what} must be a real time, for example 14:30 or 2:30pm")
+    return time

@@ -12,7 +12,7 @@ from organisations.models import User
 from policies.models import Ladder
 from policies.services import ladder_freeze_version
 
-from .events import Action, timeline_record
+from . import events
 from .models import Escalation
 
 
@@ -27,15 +27,13 @@ def escalations_ladder_repoint(*, from_ladder: Ladder, to_ladder: Ladder, actor:
     if not escalations:
         return 0
     Escalation.objects.filter(ladder=from_ladder).update(ladder=to_ladder)  # the rows locked above
-    note = (f"{to_ladder.name} was edited (now version {from_ladder.version}); this escalation keeps the rules "
-            f"of version {to_ladder.version}.")
-    params = {"ladder": to_ladder.pk, "version": to_ladder.version, "current_version": from_ladder.version}
-    # One entry at a time through the one builder: an edit in the admin is rare and moves at most the
-    # escalations of one ladder version.
     for escalation in escalations:
         escalation.ladder = to_ladder
-        timeline_record(escalation=escalation, actor=actor, action=Action.LADDER_VERSION_CHANGED,
-                        from_state=escalation.state, note=note, params=params)
+    events.timeline_add_many([
+        events.ladder_version_changed(escalation, actor=actor, ladder_name=to_ladder.name,
+                                      kept_version=to_ladder.version, new_version=from_ladder.version)
+        for escalation in escalations
+    ])
     return len(escalations)
 
 

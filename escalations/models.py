@@ -1,7 +1,9 @@
-"""An escalation climbing a ladder: its state machine, its timeline and what hangs off it.
+"""An escalation climbing a ladder: its fields, its named querysets, its timeline and what hangs off it.
 
-Transitions change state in memory only and have no side effects; ``escalations.services`` is the
-one door that checks permission, fires them, saves, writes the timeline and queues notifications.
+Its state machine is declared in ``escalations.actions``, one spec per action with its transition;
+``Escalation`` inherits the transitions. They change state in memory only and have no side effects;
+``escalations.services`` is the one door that checks permission, fires them, saves, writes the
+timeline and queues notifications.
 """
 from __future__ import annotations
 
@@ -11,22 +13,16 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import ConcurrentTransitionMixin, FSMField
 
-from policies.models import RiskLevel
+from organisations.models import Organisation
+from policies import clock
+from policies.models import RiskLevel, Stage
 
-
-class State(models.TextChoices):
-    OPEN = "open", "Open"
-    MEETING_ARRANGED = "meeting_arranged", "Meeting arranged"
-    RESPONDED = "responded", "Responded"
-    IN_MEDIATION = "in_mediation", "In mediation"
-    RESOLVED = "resolved", "Resolved"
-    WITHDRAWN = "withdrawn", "Withdrawn"
-
-
-LIVE_STATES = (State.OPEN, State.MEETING_ARRANGED, State.RESPONDED, State.IN_MEDIATION)
-AWAITING_HOLDER = (State.OPEN, State.MEETING_ARRANGED)
+from .actions import EscalationActions
+from .holders import holder_organisation
+from .states import AWAITING_HOLDER, LIVE_STATES, State
+from .states import Decision as Decision  # re-exported: callers import the states with the model
 
 
 class Basis(models.TextChoices):
@@ -34,26 +30,26 @@ class Basis(models.TextChoices):
     PROFESSIONAL_JUDGEMENT = "professional_judgement", "Professional judgement (a gut feeling, owned as such)"
 
 
-class Decision(models.TextChoices):
-    AGREE = "agree", "Agree with the challenge: the decision changes"
-    UPHOLD = "uphold", "Uphold the original decision"
+def overdue_condition(now: dt.datetime) -> Q:
+    """Overdue, as a filter: ``Escalation.current_deadline`` has passed (``Escalation.is_overdue`` in SQL).
+
+    The stage's deadline counts while the holder must act (open, meeting arranged); the overall
+    one while the escalation is live.
+    """
+    return Q(state__in=AWAITING_HOLDER, stage_deadline__lte=now) | Q(state__in=LIVE_STATES, overall_deadline__lte=now)
 
 
-class EscalationQuerySet(models.QuerySet):
-    def live(self) -> "EscalationQuerySet":
+class EscalationQuerySet(models.QuerySet["Escalation"]):
+    def live(self) -> EscalationQuerySet:
         return self.filter(state__in=LIVE_STATES)
 
-    def overdue(self, *, now: dt.datetime | None = None) -> "EscalationQuerySet":
-        now = now or timezone.now()
-        return self.filter(
-            Q(state__in=AWAITING_HOLDER, stage_deadline__lte=now)
-            | Q(state__in=LIVE_STATES, overall_deadline__lte=now)
-        )
+    def overdue(self, *, now: dt.datetime | None = None) -> EscalationQuerySet:
+        return self.filter(overdue_condition(now or timezone.now()))
 
-    def not_overdue(self, *, now: dt.datetime | None = None) -> "EscalationQuerySet":
+    def not_overdue(self, *, now: dt.datetime | None = None) -> EscalationQuerySet:
         return self.exclude(pk__in=self.overdue(now=now).values("pk"))
 
-    def visible_to(self, user) -> "EscalationQuerySet":
+    def visible_to(self, user) -> EscalationQuerySet:
         """Every escalation this person may see; the single source of the read rule."""
         if not getattr(user, "is_authenticated", False):
             return self.none()
@@ -75,13 +71,15 @@ class EscalationQuerySet(models.QuerySet):
             rule |= Q(raising_organisation_id=user.organisation_id) | Q(receiving_organisation_id=user.organisation_id)
         return self.filter(pk__in=self.model.objects.filter(rule).values("pk"))
 
-    def with_related(self) -> "EscalationQuerySet":
+    def with_related(self) -> EscalationQuerySet:
+        """Join what a row shows, with both organisations' closure days (the red/amber/green status
+        reads the holder organisation's calendar) in one query each, however many rows."""
         return self.select_related(
             "case", "ladder", "holder", "raised_by", "raising_organisation", "receiving_organisation", "mediator"
-        )
+        ).prefetch_related("raising_organisation__closure_days", "receiving_organisation__closure_days")
 
 
-class Escalation(ConcurrentTransitionMixin, models.Model):
+class Escalation(EscalationActions, ConcurrentTransitionMixin, models.Model):
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="escalations")
     ladder = models.ForeignKey("policies.Ladder", on_delete=models.PROTECT, related_name="escalations")
     raising_organisation = models.ForeignKey(
@@ -143,103 +141,73 @@ class Escalation(ConcurrentTransitionMixin, models.Model):
     def __str__(self) -> str:
         return f"Escalation {self.pk} on {self.case.reference}"
 
-    # --- derived -----------------------------------------------------------------------------------
+    # --- derived ---------------------------------------------------------------------------------------
     @property
     def is_live(self) -> bool:
         return self.state in LIVE_STATES
 
     @property
-    def stage(self):
+    def stage(self) -> Stage:
         return self.ladder.stage(self.stage_index)
 
+    @property
+    def deadline_organisation(self) -> Organisation:
+        """The organisation whose calendar the current stage's deadlines fall on: its holder's."""
+        return holder_organisation(stage=self.stage, raising_organisation=self.raising_organisation,
+                                   receiving_organisation=self.receiving_organisation)
+
+    @property
+    def current_deadline(self) -> dt.datetime | None:
+        """The deadline that matters now: the stage's while the holder must act, the overall one while it
+        is live, whichever falls first; None once it is closed."""
+        if self.state not in LIVE_STATES:
+            return None
+        candidates = [self.overall_deadline] if self.overall_deadline else []
+        if self.state in AWAITING_HOLDER and self.stage_deadline:
+            candidates.append(self.stage_deadline)
+        return min(candidates) if candidates else None
+
     def is_overdue(self, now: dt.datetime | None = None) -> bool:
-        now = now or timezone.now()
-        if self.state in AWAITING_HOLDER and self.stage_deadline and self.stage_deadline <= now:
-            return True
-        return bool(self.is_live and self.overall_deadline and self.overall_deadline <= now)
+        """Whether the current deadline has passed (``overdue_condition`` says the same in SQL)."""
+        due = self.current_deadline
+        return due is not None and due <= (now or timezone.now())
 
     @property
     def overdue(self) -> bool:
         return self.is_overdue()
+
+    def rag_status(self, now: dt.datetime | None = None) -> str:
+        """Red (overdue), amber (due today or by the next working day), green, or grey (closed).
+
+        The next working day is the holder organisation's: its closure days do not count.
+        """
+        if self.state not in LIVE_STATES:
+            return "grey"
+        now = now or timezone.now()
+        if self.is_overdue(now):
+            return "red"
+        due = self.current_deadline
+        if due is None:
+            return "green"
+        soon = clock.next_working_day(clock.local(now).date(),
+                                      closure_days=self.deadline_organisation.closure_dates())
+        return "amber" if clock.local(due).date() <= soon else "green"
 
     @property
     def category_label(self) -> str:
         return self.ladder.category_label(self.category)
 
     def next_stage_index(self) -> int | None:
+        """The index of the stage above this one; None at the top of the ladder."""
         later = [s.index for s in self.ladder.stage_list() if s.index > self.stage_index]
         return min(later) if later else None
 
-    # --- ladder conditions (pure) ------------------------------------------------------------------
-    def _can_climb(self) -> bool:
-        nxt = self.next_stage_index()
-        if nxt is None:
-            return False
-        if self.ladder.stage(nxt).exceptional:
-            # Bexley 3.6: only after the final decision, where concerns remain.
-            return self.stage.final and self.state in (State.RESPONDED, State.RESOLVED)
-        return self.state != State.RESOLVED
-
-    def _is_multi_agency(self) -> bool:
-        return self.ladder.mediation_allowed
-
-    # --- transitions: state only, no side effects --------------------------------------------------
-    @transition(field=state, source=State.OPEN, target=State.MEETING_ARRANGED)
-    def arrange_meeting(self, *, meeting_at: dt.datetime) -> None:
-        self.meeting_at = meeting_at
-
-    @transition(
-        field=state, source=[State.OPEN, State.MEETING_ARRANGED],
-        target=RETURN_VALUE(State.RESPONDED, State.RESOLVED),
-    )
-    def respond(self, *, decision: str, rationale: str, now: dt.datetime) -> str:
-        self.decision, self.rationale = decision, rationale
-        if decision == Decision.UPHOLD and self.stage.final:
-            self.resolved_at = self.closed_at = now
-            return State.RESOLVED
-        return State.RESPONDED
-
-    @transition(field=state, source=State.RESPONDED, target=State.RESOLVED)
-    def accept(self, *, agreed_outcome: str, outstanding_actions: str, now: dt.datetime) -> None:
-        self.agreed_outcome, self.outstanding_actions = agreed_outcome, outstanding_actions
-        self.resolved_at = self.closed_at = now
-
-    @transition(
-        field=state, source=[State.OPEN, State.MEETING_ARRANGED, State.RESPONDED, State.RESOLVED],
-        target=State.OPEN, conditions=[_can_climb],
-    )
-    def escalate(self, *, to_stage: int) -> None:
-        self.stage_index = to_stage
-        self.resolved_at = self.closed_at = None
-
-    @transition(field=state, source=[State.OPEN, State.MEETING_ARRANGED, State.RESPONDED], target=State.OPEN)
-    def skip(self, *, to_stage: int) -> None:
-        self.stage_index = to_stage
-
-    @transition(field=state, source=list(LIVE_STATES), target=State.WITHDRAWN)
-    def withdraw(self, *, now: dt.datetime) -> None:
-        self.closed_at = now
-
-    @transition(field=state, source=State.RESOLVED, target=State.OPEN)
-    def reopen(self, *, to_stage: int) -> None:
-        self.stage_index = to_stage
-        self.resolved_at = self.closed_at = None
-        self.times_reopened += 1
-
-    @transition(
-        field=state, source=[State.OPEN, State.MEETING_ARRANGED, State.RESPONDED], target=State.IN_MEDIATION,
-        conditions=[_is_multi_agency],
-    )
-    def start_mediation(self, *, mediator) -> None:
-        self.mediator = mediator
-
-    @transition(field=state, source=State.IN_MEDIATION, target=RETURN_VALUE(State.RESOLVED, State.OPEN))
-    def end_mediation(self, *, agreed: bool, note: str, now: dt.datetime) -> str:
-        if agreed:
-            self.agreed_outcome = note
-            self.resolved_at = self.closed_at = now
-            return State.RESOLVED
-        return State.OPEN
+    def skip_targets(self) -> list[Stage]:
+        """The stages a raiser may skip to: after the next one, and never an exceptional one."""
+        return [
+            stage for stage in self.ladder.stage_list()
+            if stage.index > self.stage_index + 1 and not stage.exceptional
+        ]
 
 
 class Participant(models.Model):
@@ -289,7 +257,7 @@ class TimelineEntry(models.Model):
 
     @property
     def actor_name(self) -> str:
-        return self.actor.username if self.actor_id else "system"
+        return self.actor.username if self.actor is not None else "system"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
@@ -300,7 +268,7 @@ class TimelineEntry(models.Model):
         raise PermissionError("the timeline is append-only")
 
 
-def attachment_path(instance: "Attachment", filename: str) -> str:
+def attachment_path(instance: Attachment, filename: str) -> str:
     return f"escalation-{instance.escalation_id}/{timezone.now():%Y%m%d%H%M%S}-{filename}"
 
 

@@ -1,7 +1,9 @@
 """Who may see and do what on an escalation: the one place every page and endpoint asks.
 
 Read with ``user.has_perm("escalations.<action>", escalation)``; lists use
-``Escalation.objects.visible_to(user)``, which ``can_view`` mirrors.
+``Escalation.objects.visible_to(user)``, which ``can_view`` mirrors. Each action's spec
+(``escalations.actions``) names the predicate below that says who may take it;
+``action_permissions_add`` registers them.
 """
 from __future__ import annotations
 
@@ -67,29 +69,24 @@ def is_board_member(user) -> bool:
 
 @rules.predicate
 def is_staff_member(user) -> bool:
-    return user.organisation_id is not None and user.role not in (Role.BOARD_MEMBER, Role.QAP_CHAIR)
+    return user.organisation_id is not None and not user.is_board_user
 
 
-ACTION_RULES = {
-    "view_escalation": can_view,
-    "arrange_meeting": is_holder,
-    "respond": is_holder,
-    "accept": is_raiser | is_psw_for,
-    "escalate": is_raiser | is_psw_for,
-    "skip": is_raiser,
-    "withdraw": is_raiser,
-    "reopen": is_raiser | is_psw_for,
-    "start_mediation": is_holder | is_psw_for | is_qap_chair_for,
-    "end_mediation": is_holder | is_psw_for | is_qap_chair_for,
-    "log_with_board": is_participant | is_psw_for,
-    "reassign": is_holder | manages_holder | is_psw_for,
-    "add_note": can_view & ~is_board_member,
-    "attach": can_view & ~is_board_member,
-}
+def action_permissions_add() -> None:
+    """Register each action's permission, ``escalations.<name>``, with the predicate its spec names.
 
-for _name, _predicate in ACTION_RULES.items():
-    rules.add_perm(f"escalations.{_name}", _predicate)
+    Called once the registry is loaded (``EscalationsConfig.ready``): the specs import the predicates
+    above, so this module cannot import the specs while it loads.
+    """
+    from .actions import ACTIONS
 
+    for spec in ACTIONS.values():
+        rules.add_perm(spec.permission, spec.who)
+
+
+rules.add_perm("escalations.view_escalation", can_view)
+# Attaching a file is not an action of the registry: it changes no state and has its own upload page.
+rules.add_perm("escalations.attach", can_view & ~is_board_member)
 rules.add_perm("escalations.raise_escalation", is_staff_member)
 rules.add_perm("escalations.view_psw_overview", rules.is_authenticated & rules.predicate(lambda u: u.role == Role.PSW))
 rules.add_perm(

@@ -4,19 +4,20 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Case as Conditional, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case as Conditional
+from django.db.models import IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
-from django_fsm import can_proceed
 
 from cases.models import Case
 from organisations.models import User
 from policies import clock
 from policies.models import Ladder, RiskLevel, Stage
 
+from .actions import ACTIONS, ActionSpec
 from .events import Action
-from .holders import eligible_roles, holder_find, holder_organisation
-from .models import AWAITING_HOLDER, LIVE_STATES, Attachment, Escalation, State, TimelineEntry
+from .holders import eligible_roles, holder_find
+from .models import AWAITING_HOLDER, LIVE_STATES, Attachment, Escalation, EscalationQuerySet, State, TimelineEntry
 from .services import stage_deadline_for
 
 CLOSED_STATES = (State.RESOLVED, State.WITHDRAWN)
@@ -33,13 +34,14 @@ STATE_FILTERS: dict[str, tuple[str, ...]] = {
 STAGE_ENTRIES = (Action.RAISE, Action.ESCALATE, Action.SKIP, Action.REOPEN, Action.AUTO_ADVANCE)
 
 
-def _for_pages(queryset: QuerySet[Escalation]) -> QuerySet[Escalation]:
-    """Join what a row shows (case, ladder, people, organisations) and prefetch the ladder's stages
-    and categories, so that stage names and category labels cost no query per row."""
+def _for_pages(queryset: EscalationQuerySet) -> EscalationQuerySet:
+    """Join what a row shows (case, ladder, people, organisations and their closure days) and prefetch
+    the ladder's stages and categories, so that stage names, category labels and the red/amber/green
+    status cost no query per row."""
     return queryset.with_related().prefetch_related("ladder__stages", "ladder__categories")
 
 
-def _filtered(queryset: QuerySet[Escalation], *, state: str = "", ladder: Ladder | None = None) -> QuerySet[Escalation]:
+def _filtered(queryset: EscalationQuerySet, *, state: str = "", ladder: Ladder | None = None) -> EscalationQuerySet:
     if state and state != "all":
         queryset = queryset.filter(state__in=STATE_FILTERS[state])
     if ladder is not None:
@@ -58,7 +60,8 @@ def escalation_list_held(*, user: User, state: str = "", ladder: Ladder | None =
     queryset = Escalation.objects.filter(holder=user)
     queryset = _filtered(queryset, state=state or "live", ladder=ladder)
     return _for_pages(queryset).annotate(
-        awaiting=Conditional(When(state__in=AWAITING_HOLDER, then=Value(0)), default=Value(1), output_field=IntegerField())
+        awaiting=Conditional(When(state__in=AWAITING_HOLDER, then=Value(0)), default=Value(1),
+                             output_field=IntegerField())
     ).order_by("awaiting", "stage_deadline", "pk")
 
 
@@ -72,8 +75,9 @@ def escalation_list_team(*, user: User, state: str = "", ladder: Ladder | None =
     """
     below = user.reports_below() if below is None else below
     if not below:
-        return Escalation.objects.none()
-    queryset = Escalation.objects.filter(Q(raised_by_id__in=below) | Q(holder_id__in=below))
+        nobody: QuerySet[Escalation] = Escalation.objects.none()
+        return nobody
+    queryset: EscalationQuerySet = Escalation.objects.filter(Q(raised_by_id__in=below) | Q(holder_id__in=below))
     queryset = _filtered(queryset, state=state or "live", ladder=ladder)
     return _for_pages(queryset).order_by("stage_deadline", "pk")
 
@@ -102,7 +106,8 @@ def escalation_get(*, user: User, pk: int) -> Escalation:
 def escalation_timeline(*, escalation: Escalation) -> list[TimelineEntry]:
     """Every entry of the timeline, oldest first, with who did it."""
     return list(
-        TimelineEntry.objects.filter(escalation=escalation).select_related("actor", "actor__organisation", "actor__partnership")
+        TimelineEntry.objects.filter(escalation=escalation)
+        .select_related("actor", "actor__organisation", "actor__partnership")
         .order_by("at", "pk")
     )
 
@@ -153,7 +158,8 @@ def escalation_parties(*, escalation: Escalation) -> list[tuple[User, str]]:
     """The people drawn into the escalation and why (raiser, holder, mediator, ...), first first."""
     return [
         (participant.user, participant.reason)
-        for participant in escalation.participants.select_related("user", "user__organisation", "user__partnership").order_by("pk")
+        for participant in escalation.participants.select_related(
+            "user", "user__organisation", "user__partnership").order_by("pk")
     ]
 
 
@@ -178,7 +184,8 @@ class RaisePreview:
     in_receiving_organisation: bool
 
 
-def raise_preview(*, user: User, ladder: Ladder, risk_level: str, now: dt.datetime | None = None) -> RaisePreview | None:
+def raise_preview(*, user: User, ladder: Ladder, risk_level: str,
+                  now: dt.datetime | None = None) -> RaisePreview | None:
     """Say where an escalation on this ladder at this risk level would go, before it is raised."""
     if risk_level not in RiskLevel.values:
         return None
@@ -190,6 +197,8 @@ def raise_preview(*, user: User, ladder: Ladder, risk_level: str, now: dt.dateti
         return RaisePreview(stage=stage, holder=None, deadline=None, in_receiving_organisation=True)
     days = stage.working_days if rule.entry_working_days is None else rule.entry_working_days
     organisation = user.organisation
+    if organisation is None:  # only an organisation's staff raise (ladders_for_raising offers them none)
+        return None
     holder = holder_find(stage=stage, raised_by=user, raising_organisation=organisation)
     due = clock.deadline(now, days, closure_days=organisation.closure_dates(),
                          close_of_business=organisation.close_of_business)
@@ -198,25 +207,17 @@ def raise_preview(*, user: User, ladder: Ladder, risk_level: str, now: dt.dateti
 
 def reassign_candidates(*, escalation: Escalation) -> QuerySet[User]:
     """Active people who may hold the current stage instead of its holder (absence cover)."""
-    stage = escalation.stage
-    organisation = holder_organisation(
-        stage=stage, raising_organisation=escalation.raising_organisation,
-        receiving_organisation=escalation.receiving_organisation,
-    )
-    roles = eligible_roles(stage=stage, organisation=organisation)
-    return (
-        User.objects.filter(organisation=organisation, role__in=roles, is_active=True)
-        .exclude(pk=escalation.holder_id).order_by("last_name", "first_name", "username")
-    )
+    organisation = escalation.deadline_organisation
+    roles = eligible_roles(stage=escalation.stage, organisation=organisation)
+    candidates = User.objects.filter(organisation=organisation, role__in=roles, is_active=True)
+    if escalation.holder_id is not None:
+        candidates = candidates.exclude(pk=escalation.holder_id)
+    return candidates.order_by("last_name", "first_name", "username")
 
 
 def mediator_candidates(*, escalation: Escalation) -> QuerySet[User]:
     """Active people of the ladder's partnership (its members' staff and its board), not a party."""
-    ladder = escalation.ladder
-    if ladder.partnership_id:
-        partnerships = [ladder.partnership_id]
-    else:
-        partnerships = list(ladder.organisation.partnerships.values_list("pk", flat=True))
+    partnerships = escalation.ladder.partnership_ids()
     return (
         User.objects.filter(Q(organisation__partnerships__in=partnerships) | Q(partnership__in=partnerships),
                             is_active=True)
@@ -225,40 +226,10 @@ def mediator_candidates(*, escalation: Escalation) -> QuerySet[User]:
     )
 
 
-def skip_targets(*, escalation: Escalation) -> list[Stage]:
-    """The stages a raiser may skip to: after the next one, and never an exceptional one."""
-    return [
-        stage for stage in escalation.ladder.stage_list()
-        if stage.index > escalation.stage_index + 1 and not stage.exceptional
-    ]
-
-
-def _can(escalation: Escalation, transition: str) -> bool:
-    return can_proceed(getattr(escalation, transition))
-
-
-# Whether the escalation, its state and its ladder allow each action now (who may is the rules' question).
-ACTION_AVAILABLE = {
-    "arrange_meeting": lambda e: _can(e, "arrange_meeting"),
-    "respond": lambda e: _can(e, "respond"),
-    "accept": lambda e: _can(e, "accept"),
-    "escalate": lambda e: _can(e, "escalate"),
-    "skip": lambda e: e.ladder.skip_allowed and _can(e, "skip") and bool(skip_targets(escalation=e)),
-    "withdraw": lambda e: _can(e, "withdraw"),
-    "reopen": lambda e: _can(e, "reopen") and e.next_stage_index() is not None,
-    "reassign": lambda e: e.is_live,
-    "log_with_board": lambda e: e.ladder.board_logging_allowed and e.board_logged_at is None,
-    "start_mediation": lambda e: e.ladder.mediation_allowed and _can(e, "start_mediation"),
-    "end_mediation": lambda e: _can(e, "end_mediation"),
-    "add_note": lambda e: True,
-}
-
-
 def escalation_actions_available(*, user: User, escalation: Escalation,
-                                 among: tuple[str, ...] | None = None) -> list[str]:
-    """The actions this person may take on the escalation now: allowed to them, and by its state and ladder."""
-    names = among if among is not None else tuple(ACTION_AVAILABLE)
-    return [
-        name for name in names
-        if ACTION_AVAILABLE[name](escalation) and user.has_perm(f"escalations.{name}", escalation)
-    ]
+                                 among: tuple[str, ...] | None = None) -> list[ActionSpec]:
+    """The actions this person may take on the escalation now (of ``among``, else of all, in the registry's
+    order): allowed by its state and ladder (the transition's ``can_proceed``) and to them (the permission)."""
+    names = among if among is not None else tuple(ACTIONS)
+    specs = [ACTIONS[name] for name in names]
+    return [spec for spec in specs if spec.may_proceed(escalation) and user.has_perm(spec.permission, escalation)]

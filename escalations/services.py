@@ -1,7 +1,8 @@
 """Every write on an escalation: the one door for every state change.
 
 Each service validates its input (400 with the field and the reason), locks the row, checks the
-actor's permission (403), checks the state and the ladder's rules (409), fires the django-fsm
+actor's permission (403), asks the action's transition whether the state and the ladder allow it now
+(409, in the words of its spec's first failing check: ``actions.refusal``), fires the django-fsm
 transition, saves, appends the timeline entry and creates the notifications, all in one
 transaction: a refused or failed action leaves the escalation exactly as it was.
 """
@@ -14,7 +15,7 @@ from contextlib import contextmanager
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django_fsm import ConcurrentTransition, can_proceed
+from django_fsm import ConcurrentTransition
 
 from cases.models import Case
 from core.errors import ActionConflict, ActionNotPermitted, EscalationError  # noqa: F401 (callers catch them here)
@@ -26,13 +27,18 @@ from policies import clock
 from policies.models import Ladder, RiskLevel, Stage
 
 from .cases import case_list_visible
+from .actions import ACTIONS, refusal
 from .events import Action, timeline_record
 from .holders import holder_find, holder_may_take, holder_organisation
-from .models import LIVE_STATES, Basis, Decision, Escalation, Participant, State
-
+from .models import Basis, Escalation, Participant, State
+from .states import Decision
 
 # --- helpers -----------------------------------------------------------------------------------------
-def _text(errors: dict, field: str, value, *, label: str, required: bool = True, limit: int = TEXT_LIMIT) -> str:
+Errors = dict[str, list[str]]  # a field and the reasons it was refused (400)
+
+
+def _text(errors: Errors, field: str, value: object, *, label: str, required: bool = True,
+          limit: int = TEXT_LIMIT) -> str:
     value = (value or "").strip() if isinstance(value, str) or value is None else value
     if not isinstance(value, str):
         errors[field] = [f"{label} must be text."]
@@ -44,7 +50,7 @@ def _text(errors: dict, field: str, value, *, label: str, required: bool = True,
     return value
 
 
-def _raise_if(errors: dict) -> None:
+def _raise_if(errors: Errors) -> None:
     if errors:
         raise ValidationError(errors)
 
@@ -115,9 +121,9 @@ STAGE_FIELDS = [
 
 
 @contextmanager
-def _changing(escalation: Escalation | int, *, actor: User | None, permission: str | None,
+def _changing(escalation: Escalation | int, *, actor: User | None, action: str,
               expected_version: int | None = None) -> Iterator[Escalation]:
-    """Lock the escalation, check the version and the actor's permission, and yield it to change."""
+    """Lock the escalation, check the version and the actor's permission to take the action, and yield it."""
     pk = escalation if isinstance(escalation, int) else escalation.pk
     try:
         with transaction.atomic():
@@ -128,7 +134,7 @@ def _changing(escalation: Escalation | int, *, actor: User | None, permission: s
                 raise ActionConflict(
                     "This escalation changed while you were looking at it. Read the latest record and try again."
                 )
-            if actor is not None and permission and not actor.has_perm(f"escalations.{permission}", locked):
+            if actor is not None and not actor.has_perm(ACTIONS[action].permission, locked):
                 raise ActionNotPermitted("You are not allowed to do this on this escalation.")
             yield locked
     except ConcurrentTransition as exc:
@@ -142,9 +148,19 @@ def _save(escalation: Escalation, fields: list[str]) -> None:
     escalation.save(update_fields=sorted({*fields, "state", "version"}))
 
 
-def _require(allowed: bool, message: str) -> None:
-    if not allowed:
-        raise ActionConflict(message)
+def _proceed(escalation: Escalation, action: str) -> None:
+    """Refuse (409) unless the action's transition may run now (``can_proceed``), saying why."""
+    reason = refusal(ACTIONS[action], escalation)
+    if reason is not None:
+        raise ActionConflict(reason)
+
+
+def _next_stage(escalation: Escalation) -> int:
+    """The index of the next stage, which the transition's conditions have found; refuse if there is none."""
+    nxt = escalation.next_stage_index()
+    if nxt is None:
+        raise ActionConflict("This is the last stage of the procedure: there is no higher level.")
+    return nxt
 
 
 # --- raise -------------------------------------------------------------------------------------------
@@ -157,9 +173,10 @@ def escalation_raise(
     now = now or timezone.now()
     if not raised_by.has_perm("escalations.raise_escalation"):
         raise ActionNotPermitted("Only staff of an organisation can raise an escalation.")
-    errors: dict[str, list[str]] = {}
+    errors: Errors = {}
     texts = {
-        "decision_challenged": _text(errors, "decision_challenged", decision_challenged, label="The decision you challenge"),
+        "decision_challenged": _text(errors, "decision_challenged", decision_challenged,
+                                     label="The decision you challenge"),
         "concern": _text(errors, "concern", concern, label="Your concern"),
         "desired_outcome": _text(errors, "desired_outcome", desired_outcome, label="The outcome you want"),
     }
@@ -173,13 +190,14 @@ def escalation_raise(
         errors["category"] = ["Choose one of this procedure's categories."]
     if not case_list_visible(user=raised_by).filter(pk=case.pk).exists():
         errors["case"] = ["You cannot raise an escalation on this case."]
-    needs_receiver = ladder.multi_agency or any(s.in_receiving_organisation for s in ladder.stage_list())
+    needs_receiver = ladder.needs_receiving_organisation
     if needs_receiver:
         if receiving_organisation is None:
             errors["receiving_organisation"] = ["Choose the organisation whose decision you challenge."]
         elif receiving_organisation.pk == raised_by.organisation_id:
             errors["receiving_organisation"] = ["The receiving organisation must be another organisation."]
-        elif not partner_organisations(ladder=ladder, user=raised_by).filter(pk=receiving_organisation.pk).exists():
+        elif not Organisation.objects.partners_under(ladder, excluding=raised_by.organisation_id).filter(
+                pk=receiving_organisation.pk).exists():
             errors["receiving_organisation"] = ["That organisation is not a partner under this procedure."]
     elif receiving_organisation is not None and receiving_organisation.pk != raised_by.organisation_id:
         errors["receiving_organisation"] = ["This procedure is internal to your organisation: leave it empty."]
@@ -187,7 +205,7 @@ def escalation_raise(
 
     rule = ladder.rule_for(risk_level)
     with transaction.atomic():
-        escalation = Escalation(
+        escalation: Escalation = Escalation(
             case=case, ladder=ladder, raising_organisation=raised_by.organisation,
             receiving_organisation=receiving_organisation if needs_receiver else None,
             risk_level=risk_level, category=category, basis=basis, raised_by=raised_by, raised_at=now, **texts,
@@ -209,27 +227,18 @@ def escalation_raise(
     return escalation
 
 
-def partner_organisations(*, ladder: Ladder, user: User):
-    """Organisations that may receive an escalation on this ladder from this person."""
-    if ladder.partnership_id:
-        partnerships = [ladder.partnership_id]
-    else:
-        partnerships = list(ladder.organisation.partnerships.values_list("pk", flat=True))
-    return Organisation.objects.filter(partnerships__in=partnerships).exclude(pk=user.organisation_id).distinct()
-
-
 # --- the holder's actions ----------------------------------------------------------------------------
 def escalation_arrange_meeting(*, escalation: Escalation, actor: User, meeting_at: dt.datetime,
                                expected_version: int | None = None) -> Escalation:
-    errors: dict = {}
+    errors: Errors = {}
     if not isinstance(meeting_at, dt.datetime) or timezone.is_naive(meeting_at):
         errors["meeting_at"] = ["Give the meeting's date and time with its time zone."]
     _raise_if(errors)
-    with _changing(escalation, actor=actor, permission="arrange_meeting", expected_version=expected_version) as esc:
+    with _changing(escalation, actor=actor, action="arrange_meeting", expected_version=expected_version) as esc:
         if meeting_at < esc.stage_started_at - dt.timedelta(days=1):
             raise ValidationError({"meeting_at": ["The meeting cannot be before this stage began."]})
         before = esc.state
-        _require(can_proceed(esc.arrange_meeting), f"A meeting can be arranged only while the escalation is open (it is {esc.get_state_display().lower()}).")
+        _proceed(esc, "arrange_meeting")
         esc.arrange_meeting(meeting_at=meeting_at)
         _save(esc, ["meeting_at"])
         timeline_record(escalation=esc, actor=actor, action=Action.ARRANGE_MEETING, from_state=before,
@@ -241,14 +250,14 @@ def escalation_arrange_meeting(*, escalation: Escalation, actor: User, meeting_a
 
 def escalation_respond(*, escalation: Escalation, actor: User, decision: str, rationale: str,
                        expected_version: int | None = None) -> Escalation:
-    errors: dict = {}
+    errors: Errors = {}
     if decision not in Decision.values:
         errors["decision"] = ["Choose agree or uphold."]
     rationale = _text(errors, "rationale", rationale, label="The rationale")
     _raise_if(errors)
-    with _changing(escalation, actor=actor, permission="respond", expected_version=expected_version) as esc:
+    with _changing(escalation, actor=actor, action="respond", expected_version=expected_version) as esc:
         before = esc.state
-        _require(can_proceed(esc.respond), f"A decision can be recorded only while the escalation awaits one (it is {esc.get_state_display().lower()}).")
+        _proceed(esc, "respond")
         esc.respond(decision=decision, rationale=rationale, now=timezone.now())
         _save(esc, ["decision", "rationale", "resolved_at", "closed_at"])
         timeline_record(escalation=esc, actor=actor, action=Action.RESPOND, from_state=before, note=rationale,
@@ -262,20 +271,19 @@ def escalation_respond(*, escalation: Escalation, actor: User, decision: str, ra
 def escalation_reassign(*, escalation: Escalation, actor: User, new_holder: User, reason: str,
                         expected_version: int | None = None) -> Escalation:
     """Give the stage to someone else (absence cover); the deadline stays."""
-    errors: dict = {}
+    errors: Errors = {}
     reason = _text(errors, "reason", reason, label="The reason")
     _raise_if(errors)
-    with _changing(escalation, actor=actor, permission="reassign", expected_version=expected_version) as esc:
-        _require(esc.state in LIVE_STATES, "Only a live escalation can be reassigned.")
-        stage = esc.stage
-        organisation = holder_organisation(stage=stage, raising_organisation=esc.raising_organisation,
-                                           receiving_organisation=esc.receiving_organisation)
+    with _changing(escalation, actor=actor, action="reassign", expected_version=expected_version) as esc:
+        _proceed(esc, "reassign")
+        stage, organisation = esc.stage, esc.deadline_organisation
         if new_holder.pk == esc.holder_id:
             raise ValidationError({"new_holder": ["This person already holds it."]})
         if not holder_may_take(user=new_holder, stage=stage, organisation=organisation):
-            raise ValidationError({"new_holder": [f"Choose an active {stage.responsible.replace('_', ' ')} in {organisation.name}."]})
+            role = stage.responsible.replace("_", " ")
+            raise ValidationError({"new_holder": [f"Choose an active {role} in {organisation.name}."]})
         previous = esc.holder
-        esc.holder = new_holder
+        esc.reassign(new_holder=new_holder)
         _save(esc, ["holder"])
         _participant_add(esc, new_holder, "holder")
         timeline_record(escalation=esc, actor=actor, action=Action.REASSIGN, from_state=esc.state, note=reason,
@@ -288,14 +296,14 @@ def escalation_reassign(*, escalation: Escalation, actor: User, new_holder: User
 # --- the raiser's (and PSW's) actions ----------------------------------------------------------------
 def escalation_accept(*, escalation: Escalation, actor: User, agreed_outcome: str, outstanding_actions: str,
                       expected_version: int | None = None) -> Escalation:
-    errors: dict = {}
+    errors: Errors = {}
     agreed_outcome = _text(errors, "agreed_outcome", agreed_outcome, label="The agreed outcome")
     outstanding_actions = _text(errors, "outstanding_actions", outstanding_actions,
                                 label="How outstanding issues will be pursued")
     _raise_if(errors)
-    with _changing(escalation, actor=actor, permission="accept", expected_version=expected_version) as esc:
+    with _changing(escalation, actor=actor, action="accept", expected_version=expected_version) as esc:
         before = esc.state
-        _require(can_proceed(esc.accept), f"Only a decision that has been recorded can be accepted (it is {esc.get_state_display().lower()}).")
+        _proceed(esc, "accept")
         esc.accept(agreed_outcome=agreed_outcome, outstanding_actions=outstanding_actions, now=timezone.now())
         _save(esc, ["agreed_outcome", "outstanding_actions", "resolved_at", "closed_at"])
         timeline_record(escalation=esc, actor=actor, action=Action.ACCEPT, from_state=before, note=agreed_outcome,
@@ -317,38 +325,30 @@ def _climb(esc: Escalation, *, to_stage: int, actor: User | None, action: str, b
 def escalation_escalate(*, escalation: Escalation, actor: User, reason: str,
                         expected_version: int | None = None) -> Escalation:
     """Climb to the next stage: open again with the new stage's holder and deadline."""
-    errors: dict = {}
+    errors: Errors = {}
     reason = _text(errors, "reason", reason, label="The reason")
     _raise_if(errors)
-    with _changing(escalation, actor=actor, permission="escalate", expected_version=expected_version) as esc:
+    with _changing(escalation, actor=actor, action="escalate", expected_version=expected_version) as esc:
         before = esc.state
-        nxt = esc.next_stage_index()
-        _require(nxt is not None, "This is the last stage of the procedure: there is nowhere further to escalate.")
-        _require(esc.state in (*LIVE_STATES, State.RESOLVED) and esc.state != State.IN_MEDIATION,
-                 f"An escalation that is {esc.get_state_display().lower()} cannot be escalated.")
-        if esc.ladder.stage(nxt).exceptional:
-            _require(can_proceed(esc.escalate),
-                     f"'{esc.ladder.stage(nxt).name}' is exceptional: it is reached only after the final decision, "
-                     "where significant concerns for the child remain.")
-        else:
-            _require(can_proceed(esc.escalate), "A resolved escalation can be reopened, not escalated.")
+        _proceed(esc, "escalate")
+        nxt = _next_stage(esc)
         esc.escalate(to_stage=nxt)
         _climb(esc, to_stage=nxt, actor=actor, action=Action.ESCALATE, before=before, reason=reason,
                kind=Kind.STAGE_ESCALATED, now=timezone.now())
     return esc
 
 
-def escalation_skip(*, escalation: Escalation, actor: User, to_stage, reason: str,
+def escalation_skip(*, escalation: Escalation, actor: User, to_stage: object, reason: str,
                     expected_version: int | None = None) -> Escalation:
-    errors: dict = {}
+    errors: Errors = {}
     reason = _text(errors, "reason", reason, label="The reason for skipping")
     if isinstance(to_stage, bool) or not isinstance(to_stage, int):
         errors["to_stage"] = ["Give the number of the stage to go to."]
+        raise ValidationError(errors)
     _raise_if(errors)
-    with _changing(escalation, actor=actor, permission="skip", expected_version=expected_version) as esc:
+    with _changing(escalation, actor=actor, action="skip", expected_version=expected_version) as esc:
         before = esc.state
-        _require(esc.ladder.skip_allowed, f"{esc.ladder.name} does not allow stages to be skipped.")
-        _require(can_proceed(esc.skip), f"An escalation that is {esc.get_state_display().lower()} cannot skip a stage.")
+        _proceed(esc, "skip")
         if not esc.ladder.has_stage(to_stage) or to_stage <= esc.stage_index + 1:
             raise ValidationError({"to_stage": [
                 f"Choose a stage after the next one (stages {esc.stage_index + 2} to {esc.ladder.last_index}); "
@@ -364,12 +364,12 @@ def escalation_skip(*, escalation: Escalation, actor: User, to_stage, reason: st
 
 def escalation_withdraw(*, escalation: Escalation, actor: User, reason: str,
                         expected_version: int | None = None) -> Escalation:
-    errors: dict = {}
+    errors: Errors = {}
     reason = _text(errors, "reason", reason, label="The reason")
     _raise_if(errors)
-    with _changing(escalation, actor=actor, permission="withdraw", expected_version=expected_version) as esc:
+    with _changing(escalation, actor=actor, action="withdraw", expected_version=expected_version) as esc:
         before = esc.state
-        _require(can_proceed(esc.withdraw), f"An escalation that is {esc.get_state_display().lower()} cannot be withdrawn.")
+        _proceed(esc, "withdraw")
         esc.withdraw(now=timezone.now())
         _save(esc, ["closed_at"])
         timeline_record(escalation=esc, actor=actor, action=Action.WITHDRAW, from_state=before, note=reason)
@@ -380,14 +380,13 @@ def escalation_withdraw(*, escalation: Escalation, actor: User, reason: str,
 def escalation_reopen(*, escalation: Escalation, actor: User, reason: str,
                       expected_version: int | None = None) -> Escalation:
     """A decision overturned higher up (Bexley 3.7): open again at the next stage."""
-    errors: dict = {}
+    errors: Errors = {}
     reason = _text(errors, "reason", reason, label="The reason")
     _raise_if(errors)
-    with _changing(escalation, actor=actor, permission="reopen", expected_version=expected_version) as esc:
+    with _changing(escalation, actor=actor, action="reopen", expected_version=expected_version) as esc:
         before = esc.state
-        _require(can_proceed(esc.reopen), f"Only a resolved escalation can be reopened (it is {esc.get_state_display().lower()}).")
-        nxt = esc.next_stage_index()
-        _require(nxt is not None, "This escalation was resolved at the last stage: there is no higher level to reopen it at.")
+        _proceed(esc, "reopen")
+        nxt = _next_stage(esc)
         esc.reopen(to_stage=nxt)
         _climb(esc, to_stage=nxt, actor=actor, action=Action.REOPEN, before=before, reason=reason,
                kind=Kind.REOPENED, now=timezone.now())
@@ -397,14 +396,15 @@ def escalation_reopen(*, escalation: Escalation, actor: User, reason: str,
 # --- multi-agency ------------------------------------------------------------------------------------
 def escalation_start_mediation(*, escalation: Escalation, actor: User, mediator: User,
                                expected_version: int | None = None) -> Escalation:
-    with _changing(escalation, actor=actor, permission="start_mediation", expected_version=expected_version) as esc:
+    with _changing(escalation, actor=actor, action="start_mediation", expected_version=expected_version) as esc:
         before = esc.state
-        _require(esc.ladder.mediation_allowed, f"{esc.ladder.name} has no mediation.")
-        _require(can_proceed(esc.start_mediation), f"Mediation cannot start while the escalation is {esc.get_state_display().lower()}.")
+        _proceed(esc, "start_mediation")
         if mediator is None or not mediator.is_active:
             raise ValidationError({"mediator": ["Choose an active person as mediator."]})
         if mediator.pk in (esc.holder_id, esc.raised_by_id):
-            raise ValidationError({"mediator": ["The mediator cannot be a party to the disagreement: the mediator is never the decision maker."]})
+            raise ValidationError({"mediator": [
+                "The mediator cannot be a party to the disagreement: the mediator is never the decision maker."
+            ]})
         esc.start_mediation(mediator=mediator)
         _save(esc, ["mediator"])
         _participant_add(esc, mediator, "mediator")
@@ -414,16 +414,17 @@ def escalation_start_mediation(*, escalation: Escalation, actor: User, mediator:
     return esc
 
 
-def escalation_end_mediation(*, escalation: Escalation, actor: User, note: str, agreed: bool,
+def escalation_end_mediation(*, escalation: Escalation, actor: User, note: str, agreed: object,
                              expected_version: int | None = None) -> Escalation:
-    errors: dict = {}
+    errors: Errors = {}
     note = _text(errors, "note", note, label="The outcome of the mediation")
     if not isinstance(agreed, bool):
         errors["agreed"] = ["Say whether the parties agreed (true or false)."]
+        raise ValidationError(errors)
     _raise_if(errors)
-    with _changing(escalation, actor=actor, permission="end_mediation", expected_version=expected_version) as esc:
+    with _changing(escalation, actor=actor, action="end_mediation", expected_version=expected_version) as esc:
         before = esc.state
-        _require(can_proceed(esc.end_mediation), "The escalation is not in mediation.")
+        _proceed(esc, "end_mediation")
         now = timezone.now()
         esc.end_mediation(agreed=agreed, note=note, now=now)
         fields = ["agreed_outcome", "resolved_at", "closed_at"]
@@ -446,13 +447,12 @@ def escalation_end_mediation(*, escalation: Escalation, actor: User, note: str, 
 def escalation_log_with_board(*, escalation: Escalation, actor: User, reason: str,
                               expected_version: int | None = None) -> Escalation:
     """Wiltshire 3a/3b: log a serious or unresolved case with the QA&P chair; the state is unchanged."""
-    errors: dict = {}
+    errors: Errors = {}
     reason = _text(errors, "reason", reason, label="The reason")
     _raise_if(errors)
-    with _changing(escalation, actor=actor, permission="log_with_board", expected_version=expected_version) as esc:
-        _require(esc.ladder.board_logging_allowed, f"{esc.ladder.name} does not log cases with a board.")
-        _require(esc.board_logged_at is None, "This escalation is already logged with the board.")
-        esc.board_logged_at = timezone.now()
+    with _changing(escalation, actor=actor, action="log_with_board", expected_version=expected_version) as esc:
+        _proceed(esc, "log_with_board")
+        esc.log_with_board(now=timezone.now())
         _save(esc, ["board_logged_at"])
         timeline_record(escalation=esc, actor=actor, action=Action.LOG_WITH_BOARD, from_state=esc.state, note=reason)
         notify(kind=Kind.BOARD_LOGGED, escalation=esc, actor=actor)
@@ -461,10 +461,12 @@ def escalation_log_with_board(*, escalation: Escalation, actor: User, reason: st
 
 def escalation_add_note(*, escalation: Escalation, actor: User, note: str) -> Escalation:
     """A note on the timeline (a PSW's advice, a phone call); changes nothing else."""
-    errors: dict = {}
+    errors: Errors = {}
     note = _text(errors, "note", note, label="The note")
     _raise_if(errors)
-    with _changing(escalation, actor=actor, permission="add_note") as esc:
+    with _changing(escalation, actor=actor, action="add_note") as esc:
+        _proceed(esc, "add_note")
+        esc.add_note()
         _participant_add(esc, actor, "note")
         timeline_record(escalation=esc, actor=actor, action=Action.NOTE, from_state=esc.state, note=note)
     return esc

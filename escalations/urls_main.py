@@ -1,7 +1,11 @@
-"""The raiser's and holder's pages (included by escalations/urls.py under /escalations/)."""
+"""The raiser's and holder's pages (included by escalations/urls.py under /escalations/).
+
+Each action has one URL, from its spec: POST /escalations/<pk>/<page_path>/, named ``escalations:<name>``.
+"""
 from django.urls import path
 
 from . import views
+from .actions import ACTIONS
 
 urlpatterns = [
     path("mine/", views.mine, name="mine"),
@@ -14,18 +18,8 @@ urlpatterns = [
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/raised/", views.raised, name="raised"),
     path("<int:pk>/record/", views.record, name="record"),
-    path("<int:pk>/arrange-meeting/", views.act, {"action": "arrange_meeting"}, name="arrange_meeting"),
-    path("<int:pk>/respond/", views.act, {"action": "respond"}, name="respond"),
-    path("<int:pk>/accept/", views.act, {"action": "accept"}, name="accept"),
-    path("<int:pk>/escalate/", views.act, {"action": "escalate"}, name="escalate"),
-    path("<int:pk>/skip/", views.act, {"action": "skip"}, name="skip"),
-    path("<int:pk>/withdraw/", views.act, {"action": "withdraw"}, name="withdraw"),
-    path("<int:pk>/reopen/", views.act, {"action": "reopen"}, name="reopen"),
-    path("<int:pk>/reassign/", views.act, {"action": "reassign"}, name="reassign"),
-    path("<int:pk>/start-mediation/", views.act, {"action": "start_mediation"}, name="start_mediation"),
-    path("<int:pk>/end-mediation/", views.act, {"action": "end_mediation"}, name="end_mediation"),
-    path("<int:pk>/log-with-board/", views.act, {"action": "log_with_board"}, name="log_with_board"),
-    path("<int:pk>/note/", views.act, {"action": "add_note"}, name="add_note"),
+    *[path(f"<int:pk>/{spec.page_path}/", views.act, {"action": spec.name}, name=spec.name)
+      for spec in ACTIONS.values()],
     path("<int:pk>/attachments/", views.attachment_upload, name="attachment_upload"),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment_download"),
 ]

@@ -1,9 +1,10 @@
 """The raiser's and holder's pages: raise, my escalations, awaiting my response, the escalation page
-and its actions, and the written record. Thin: parse, call a selector or a service, render."""
+and its actions, and the written record. Thin: parse, call a selector or a service, render.
+
+The actions' forms, titles, buttons and banners come from their specs (``escalations.actions``).
+"""
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -21,6 +22,7 @@ from notifications.services import notifications_mark_read_for_escalation
 from policies.models import RiskLevel
 
 from . import forms, selectors, services
+from .actions import ACTIONS, logged_as, shortcuts
 from .events import ACTION_LABELS
 from .models import Escalation
 
@@ -52,8 +54,7 @@ def mine(request: HttpRequest) -> HttpResponse:
         build=lambda **f: selectors.escalation_list_raised(user=user, **f), default_state="all",
     )
     context["rows"] = [
-        (esc, selectors.escalation_actions_available(
-            user=user, escalation=esc, among=("escalate", "accept", "withdraw", "reopen")))
+        (esc, selectors.escalation_actions_available(user=user, escalation=esc, among=shortcuts("mine")))
         for esc in context["escalations"]
     ]
     return render(request, "escalations/mine.html", context)
@@ -69,8 +70,7 @@ def awaiting(request: HttpRequest) -> HttpResponse:
         build=lambda **f: selectors.escalation_list_held(user=user, **f), default_state="live",
     )
     context["rows"] = [
-        (esc, selectors.escalation_actions_available(
-            user=user, escalation=esc, among=("arrange_meeting", "respond", "reassign")))
+        (esc, selectors.escalation_actions_available(user=user, escalation=esc, among=shortcuts("awaiting")))
         for esc in context["escalations"]
     ]
     context["tab"] = "held"
@@ -142,7 +142,8 @@ def raise_preview(request: HttpRequest) -> HttpResponse:
     ladder = selectors.ladders_for_raising(user=request.user).filter(slug=request.GET.get("ladder", "")).first()
     preview = None
     if ladder is not None:
-        preview = selectors.raise_preview(user=request.user, ladder=ladder, risk_level=request.GET.get("risk_level", ""))
+        preview = selectors.raise_preview(user=request.user, ladder=ladder,
+                                          risk_level=request.GET.get("risk_level", ""))
     return render(request, "escalations/_raise_preview.html", {"preview": preview})
 
 
@@ -216,44 +217,9 @@ def raised(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # --- the escalation page and its actions ---------------------------------------------------------------
-@dataclass(frozen=True)
-class ActionSpec:
-    """One action of the escalation page: its form, its service and what the page says when it is done."""
-
-    name: str
-    title: str
-    form_class: type[forms.ActionForm]
-    service: Callable[..., Escalation]
-    done: str
-    button: str
-
-
-ACTIONS: dict[str, ActionSpec] = {spec.name: spec for spec in [
-    ActionSpec("respond", "Record your decision", forms.RespondForm, services.escalation_respond,
-               "Your decision is recorded.", "Record decision"),
-    ActionSpec("arrange_meeting", "Arrange a meeting", forms.ArrangeMeetingForm,
-               services.escalation_arrange_meeting, "The meeting is arranged.", "Arrange meeting"),
-    ActionSpec("accept", "Accept the outcome", forms.AcceptForm, services.escalation_accept,
-               "The outcome is accepted and the escalation is resolved.", "Accept and resolve"),
-    ActionSpec("escalate", "Escalate to the next stage", forms.EscalateForm, services.escalation_escalate,
-               "It is escalated to the next stage.", "Escalate"),
-    ActionSpec("skip", "Skip to a later stage", forms.SkipForm, services.escalation_skip,
-               "It has moved to the stage you chose.", "Skip to this stage"),
-    ActionSpec("reopen", "Reopen", forms.ReopenForm, services.escalation_reopen,
-               "It is reopened at the next stage.", "Reopen"),
-    ActionSpec("withdraw", "Withdraw", forms.WithdrawForm, services.escalation_withdraw,
-               "It is withdrawn.", "Withdraw"),
-    ActionSpec("reassign", "Reassign for absence cover", forms.ReassignForm, services.escalation_reassign,
-               "It is reassigned.", "Reassign"),
-    ActionSpec("start_mediation", "Start mediation", forms.StartMediationForm, services.escalation_start_mediation,
-               "Mediation has started.", "Start mediation"),
-    ActionSpec("end_mediation", "End mediation", forms.EndMediationForm, services.escalation_end_mediation,
-               "Mediation has ended.", "End mediation"),
-    ActionSpec("log_with_board", "Log with the board", forms.LogWithBoardForm, services.escalation_log_with_board,
-               "It is logged with the board.", "Log with the board"),
-    ActionSpec("add_note", "Add a note", forms.NoteForm, services.escalation_add_note,
-               "Your note is added.", "Add note"),
-]}
+def _labelled(timeline: list) -> list[tuple]:
+    """Each timeline entry with its words: an action's from its spec, the raise's and the clock's from events."""
+    return [(entry, logged_as(entry.action) or ACTION_LABELS.get(entry.action, entry.action)) for entry in timeline]
 
 
 def _detail_context(request: HttpRequest, escalation: Escalation, *, bound: forms.ActionForm | None = None,
@@ -261,15 +227,14 @@ def _detail_context(request: HttpRequest, escalation: Escalation, *, bound: form
     user = request.user
     timeline = selectors.escalation_timeline(escalation=escalation)
     visits = selectors.stage_history(escalation=escalation, timeline=timeline)
-    available = selectors.escalation_actions_available(user=user, escalation=escalation)
+    available = {spec.name for spec in selectors.escalation_actions_available(user=user, escalation=escalation)}
     wanted = request.GET.get("open", "")
     action_forms = []
-    for name in ACTIONS:
+    for name, spec in ACTIONS.items():
         if name == bound_action and bound is not None:
-            action_forms.append((ACTIONS[name], bound, True))
+            action_forms.append((spec, bound, True))
         elif name in available:
-            spec = ACTIONS[name]
-            action_forms.append((spec, spec.form_class(
+            action_forms.append((spec, forms.action_form(name)(
                 prefix=name, escalation=escalation, user=user, initial={"version": escalation.version}),
                 name == wanted))
     return {
@@ -279,7 +244,7 @@ def _detail_context(request: HttpRequest, escalation: Escalation, *, bound: form
              "reached": stage.index in visits}
             for stage in escalation.ladder.stage_list()
         ],
-        "timeline": [(entry, ACTION_LABELS.get(entry.action, entry.action)) for entry in timeline],
+        "timeline": _labelled(timeline),
         "action_forms": action_forms,
         "bound_form": bound,
         "bound_action": bound_action,
@@ -308,20 +273,20 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if spec is None:
         raise Http404("No such action")
     escalation = selectors.escalation_get(user=request.user, pk=pk)
-    form = spec.form_class(request.POST, prefix=action, escalation=escalation, user=request.user)
+    form = forms.action_form(action)(request.POST, prefix=action, escalation=escalation, user=request.user)
 
     def refuse(message: str, status: int) -> HttpResponse:
         escalation.refresh_from_db()
         context = _detail_context(request, escalation, refusal=message)
         return render(request, "escalations/detail.html", context, status=status)
 
-    if not request.user.has_perm(f"escalations.{action}", escalation):
+    if not request.user.has_perm(spec.permission, escalation):
         return refuse("You are not allowed to do this on this escalation.", 403)
     if not form.is_valid():
         return render(request, "escalations/detail.html",
                       _detail_context(request, escalation, bound=form, bound_action=action), status=400)
     try:
-        spec.service(escalation=escalation, actor=request.user, **form.service_kwargs())
+        spec.service_function()(escalation=escalation, actor=request.user, **form.service_kwargs())
     except ValidationError as error:
         form.add_service_errors(error)
         return render(request, "escalations/detail.html",
@@ -342,7 +307,7 @@ def record(request: HttpRequest, pk: int) -> HttpResponse:
     timeline = selectors.escalation_timeline(escalation=escalation)
     return render(request, "escalations/record.html", {
         "escalation": escalation,
-        "timeline": [(entry, ACTION_LABELS.get(entry.action, entry.action)) for entry in timeline],
+        "timeline": _labelled(timeline),
         "parties": selectors.escalation_parties(escalation=escalation),
         "show_case_name": (request.user.organisation_id is not None
                            and request.user.organisation_id == escalation.case.organisation_id),

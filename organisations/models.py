@@ -37,6 +37,11 @@ class Role(models.TextChoices):
     BOARD_MEMBER = "board_member", "Partnership board member"
 
 
+# The partnership's roles, who belong to no organisation's staff: they see aggregates (and the QA&P chair,
+# escalations logged with the board), never raise or hold one.
+BOARD_ROLES = (Role.BOARD_MEMBER, Role.QAP_CHAIR)
+
+
 class Tier(models.TextChoices):
     """The levels of a multi-agency ladder, each organisation mapping its roles onto them."""
 
@@ -76,6 +81,12 @@ class Partnership(models.Model):
         return self.name
 
 
+class OrganisationQuerySet(models.QuerySet):
+    def partners_under(self, ladder, *, excluding: int | None = None) -> OrganisationQuerySet:
+        """The organisations in the partnerships a ladder spans (``Ladder.partnership_ids``), but ``excluding``."""
+        return self.filter(partnerships__in=ladder.partnership_ids()).exclude(pk=excluding).distinct()
+
+
 class Organisation(models.Model):
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=200)
@@ -88,6 +99,8 @@ class Organisation(models.Model):
         default=0, help_text="Staff count used for 'escalations per 100 staff' (0: count active users)."
     )
 
+    objects = OrganisationQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
 
@@ -98,7 +111,11 @@ class Organisation(models.Model):
         """Return the organisation's closure days (cached on the instance)."""
         cached = getattr(self, "_closure_dates", None)
         if cached is None:
-            cached = frozenset(self.closure_days.values_list("date", flat=True))
+            prefetched = getattr(self, "_prefetched_objects_cache", {}).get("closure_days")
+            if prefetched is not None:  # a list prefetched them for all its rows at once
+                cached = frozenset(day.date for day in prefetched)
+            else:
+                cached = frozenset(self.closure_days.values_list("date", flat=True))
             self._closure_dates = cached
         return cached
 
@@ -185,7 +202,7 @@ class User(AbstractUser):
 
     @property
     def is_board_user(self) -> bool:
-        return self.role in (Role.BOARD_MEMBER, Role.QAP_CHAIR)
+        return self.role in BOARD_ROLES
 
     def line_managers(self) -> list["User"]:
         """Return the chain above this person, nearest first (stops on a loop)."""

@@ -84,6 +84,17 @@ class Ladder(models.Model):
     def multi_agency(self) -> bool:
         return self.partnership_id is not None
 
+    @property
+    def needs_receiving_organisation(self) -> bool:
+        """Whether an escalation on it names the organisation whose decision it challenges."""
+        return self.multi_agency or any(stage.in_receiving_organisation for stage in self.stage_list())
+
+    def partnership_ids(self) -> list[int]:
+        """The partnerships it spans: its own, or those its organisation belongs to."""
+        if self.partnership_id:
+            return [self.partnership_id]
+        return list(self.organisation.partnerships.values_list("pk", flat=True))
+
     def stage_list(self) -> list["Stage"]:
         cached = getattr(self, "_stage_list", None)
         if cached is None:

@@ -48,7 +48,6 @@ from .figures import (
 
 # A report covers at most five years: sixty monthly points is as much as a trend line can show.
 MAX_PERIOD_DAYS = 5 * 366
-BOARD_ROLES = (Role.BOARD_MEMBER, Role.QAP_CHAIR)
 
 
 # --- the period --------------------------------------------------------------------------------------
@@ -176,7 +175,7 @@ def report_scope_for(*, user: User, partnership: str | None = None, organisation
         if chosen_p is None:
             raise Http404(f"No partnership '{partnership}'." if partnership else "No partnership has been set up yet.")
         return _partnership_scope(chosen_p, suppression=NONE)
-    if user.role in BOARD_ROLES:
+    if user.is_board_user:
         if user.partnership_id is None:
             raise PermissionDenied("Your account is not linked to a partnership.")
         if organisation:

@@ -7,7 +7,6 @@ from django import template
 from django.forms import BoundField
 from django.utils import timezone
 
-from escalations.models import AWAITING_HOLDER, LIVE_STATES
 from policies import clock
 
 register = template.Library()
@@ -49,34 +48,11 @@ def date_words(moment: dt.datetime | None) -> str:
     return f"{local:%A} {local.day} {local:%B} {local.year} at {time_in_words(local)}"
 
 
-def current_deadline(escalation) -> dt.datetime | None:
-    """Return the deadline that matters now: the stage's while the holder must act, else the overall one."""
-    if escalation.state not in LIVE_STATES:
-        return None
-    candidates = [escalation.overall_deadline] if escalation.overall_deadline else []
-    if escalation.state in AWAITING_HOLDER and escalation.stage_deadline:
-        candidates.append(escalation.stage_deadline)
-    return min(candidates) if candidates else None
-
-
-def rag_status(escalation, now: dt.datetime | None = None) -> str:
-    """Return red (overdue), amber (due today or by the next working day), green, or grey (closed)."""
-    if escalation.state not in LIVE_STATES:
-        return "grey"
-    now = now or timezone.now()
-    if escalation.is_overdue(now):
-        return "red"
-    due = current_deadline(escalation)
-    if due is None:
-        return "green"
-    soon = clock.next_working_day(clock.local(now).date())
-    return "amber" if clock.local(due).date() <= soon else "green"
-
-
 @register.inclusion_tag("escalations/includes/rag.html")
 def rag(escalation) -> dict:
-    status = rag_status(escalation)
-    return {"status": status, "label": RAG_LABELS[status], "deadline": current_deadline(escalation)}
+    """The red/amber/green mark of ``Escalation.rag_status`` with its words."""
+    status = escalation.rag_status()
+    return {"status": status, "label": RAG_LABELS[status], "deadline": escalation.current_deadline}
 
 
 @register.inclusion_tag("escalations/includes/field.html")

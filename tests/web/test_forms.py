@@ -3,8 +3,8 @@ import datetime as dt
 
 import pytest
 
+from core.text import TEXT_LIMIT
 from escalations import forms
-from escalations.services import TEXT_LIMIT
 from policies.models import Ladder
 from tests.conftest import LONDON, at
 
@@ -143,7 +143,8 @@ def test_a_multi_agency_procedure_offers_only_partner_organisations(people):
     from organisations.models import Organisation
 
     bexley = Organisation.objects.get(slug="bexley")
-    form = details(people["puddleducks-practitioner"], slug="wiltshire-multi-agency", receiving_organisation=str(bexley.pk))
+    form = details(people["puddleducks-practitioner"], slug="wiltshire-multi-agency",
+                   receiving_organisation=str(bexley.pk))
     assert form.errors["receiving_organisation"] == ["Choose a partner organisation under this procedure"]
     assert [o.slug for o in form.fields["receiving_organisation"].queryset] == ["wiltshire"]
 
@@ -159,7 +160,7 @@ def meeting(esc, people, **data):
     base = {"version": esc.version, "meeting_day": "12", "meeting_month": "11", "meeting_year": "2026",
             "meeting_time": "14:30"}
     base.update(data)
-    return forms.ArrangeMeetingForm(base, escalation=esc, user=people["bexley-team-manager"])
+    return forms.action_form("arrange_meeting")(base, escalation=esc, user=people["bexley-team-manager"])
 
 
 def test_a_meeting_is_read_in_uk_time(esc, people):
@@ -200,18 +201,20 @@ def test_a_meeting_time_must_be_a_real_time(esc, people, typed, message):
 
 
 def test_an_action_form_needs_the_version_it_was_shown_with(esc, people):
-    form = forms.WithdrawForm({"reason": "Sorted."}, escalation=esc, user=people["bexley-practitioner"])
+    form = forms.action_form("withdraw")({"reason": "Sorted."}, escalation=esc, user=people["bexley-practitioner"])
     assert form.errors["version"] == ["Reload the page and try again"]
 
 
 # --- the other actions -------------------------------------------------------------------------------
 def test_a_decision_needs_agree_or_uphold(esc, people):
-    form = forms.RespondForm({"version": 1, "rationale": "Because."}, escalation=esc, user=people["bexley-team-manager"])
+    form = forms.action_form("respond")({"version": 1, "rationale": "Because."}, escalation=esc,
+                                        user=people["bexley-team-manager"])
     assert form.errors["decision"] == ["Choose whether you agree with the challenge or uphold the decision"]
 
 
 def test_a_decision_needs_a_rationale(esc, people):
-    form = forms.RespondForm({"version": 1, "decision": "uphold"}, escalation=esc, user=people["bexley-team-manager"])
+    form = forms.action_form("respond")({"version": 1, "decision": "uphold"}, escalation=esc,
+                                        user=people["bexley-team-manager"])
     assert form.errors["rationale"] == ["Enter the rationale for your decision"]
 
 
@@ -222,7 +225,7 @@ def test_the_decision_form_warns_that_upholding_at_a_final_stage_ends_it(raise_e
 
     final = services.escalation_skip(escalation=final, actor=people["bs3-designated-safeguarding-lead"], to_stage=3,
                                      reason="Straight to the panel.")
-    form = forms.RespondForm(escalation=final, user=final.holder)
+    form = forms.action_form("respond")(escalation=final, user=final.holder)
     assert "upholding the decision ends the escalation" in form.fields["decision"].help_text
 
 
@@ -232,39 +235,51 @@ def test_the_decision_form_warns_that_upholding_at_a_final_stage_ends_it(raise_e
 ])
 def test_accepting_needs_the_outcome_and_how_outstanding_issues_will_be_pursued(esc, people, field, message):
     data = {"version": 1, "agreed_outcome": "Strategy meeting.", "outstanding_actions": "TM reviews.", field: ""}
-    assert forms.AcceptForm(data, escalation=esc, user=people["bexley-practitioner"]).errors[field] == [message]
+    form = forms.action_form("accept")(data, escalation=esc, user=people["bexley-practitioner"])
+    assert form.errors[field] == [message]
 
 
-@pytest.mark.parametrize(("form_class", "message"), [
-    (forms.EscalateForm, "Enter why you are escalating it"),
-    (forms.WithdrawForm, "Enter why you are withdrawing it"),
-    (forms.ReopenForm, "Enter why you are reopening it"),
-    (forms.LogWithBoardForm, "Enter why you are logging it with the board"),
+@pytest.mark.parametrize(("action", "message"), [
+    ("escalate", "Enter why you are escalating it"),
+    ("withdraw", "Enter why you are withdrawing it"),
+    ("reopen", "Enter why you are reopening it"),
+    ("log_with_board", "Enter why you are logging it with the board"),
 ])
-def test_each_reasoned_action_needs_its_reason(esc, people, form_class, message):
-    form = form_class({"version": 1, "reason": ""}, escalation=esc, user=people["bexley-practitioner"])
+def test_each_reasoned_action_needs_its_reason(esc, people, action, message):
+    form = forms.action_form(action)({"version": 1, "reason": ""}, escalation=esc, user=people["bexley-practitioner"])
     assert form.errors["reason"] == [message]
 
 
+@pytest.mark.parametrize(("action", "noun"), [
+    ("escalate", "Reason"), ("withdraw", "Reason"), ("skip", "Why are you skipping stages"),
+    ("reassign", "Why is it reassigned"),
+])
+def test_a_reason_that_is_too_long_is_refused_by_name(esc, people, action, noun):
+    form = forms.action_form(action)({"version": 1, "reason": "x" * (TEXT_LIMIT + 1)}, escalation=esc,
+                                     user=people["bexley-practitioner"])
+    assert form.errors["reason"] == [f"{noun} must be {TEXT_LIMIT:,} characters or fewer"]
+
+
 def test_the_escalate_form_names_the_next_stage(esc, people):
-    form = forms.EscalateForm(escalation=esc, user=people["bexley-practitioner"])
+    form = forms.action_form("escalate")(escalation=esc, user=people["bexley-practitioner"])
     assert form.fields["reason"].label == "Why are you escalating it to Service Manager?"
 
 
 def test_a_note_needs_text_and_no_version(esc, people):
-    form = forms.NoteForm({"note": ""}, escalation=esc, user=people["bexley-psw"])
+    form = forms.action_form("add_note")({"note": ""}, escalation=esc, user=people["bexley-psw"])
     assert form.errors == {"note": ["Enter the note"]}
 
 
 def test_skipping_offers_only_stages_after_the_next_one(raise_escalation, people):
     esc = raise_escalation("stoke-crm", "stoke-crm")
-    form = forms.SkipForm(escalation=esc, user=people["stoke-crm"])
+    form = forms.action_form("skip")(escalation=esc, user=people["stoke-crm"])
     assert [index for index, _name in form.fields["to_stage"].choices] == [2, 3, 4]
 
 
 def test_skipping_refuses_the_next_stage_and_needs_a_reason(raise_escalation, people):
     esc = raise_escalation("stoke-crm", "stoke-crm")
-    form = forms.SkipForm({"version": 1, "to_stage": "1", "reason": ""}, escalation=esc, user=people["stoke-crm"])
+    form = forms.action_form("skip")({"version": 1, "to_stage": "1", "reason": ""}, escalation=esc,
+                                     user=people["stoke-crm"])
     assert form.errors["to_stage"] == ["Choose one of the stages listed"]
     assert form.errors["reason"] == ["Enter why you are skipping stages"]
 
@@ -274,20 +289,20 @@ def test_reassigning_offers_only_others_who_may_hold_the_stage(esc, people):
 
     cover = UserFactory(username="bexley-cover-tm", organisation=people["bexley-team-manager"].organisation,
                         role="team_manager")
-    form = forms.ReassignForm(escalation=esc, user=people["bexley-team-manager"])
+    form = forms.action_form("reassign")(escalation=esc, user=people["bexley-team-manager"])
     assert list(form.fields["new_holder"].queryset) == [cover]
 
 
 def test_reassigning_refuses_someone_not_listed_and_needs_a_reason(esc, people):
     data = {"version": 1, "new_holder": str(people["bexley-director"].pk), "reason": ""}
-    form = forms.ReassignForm(data, escalation=esc, user=people["bexley-team-manager"])
+    form = forms.action_form("reassign")(data, escalation=esc, user=people["bexley-team-manager"])
     assert form.errors["new_holder"] == ["Choose one of the people listed"]
     assert form.errors["reason"] == ["Enter why it is reassigned"]
 
 
 def test_a_mediator_is_never_a_party(raise_escalation, people):
     esc = raise_escalation("puddleducks-practitioner", "wiltshire-multi-agency", receiving="wiltshire")
-    candidates = set(forms.StartMediationForm(escalation=esc, user=people["wiltshire-qap-chair"])
+    candidates = set(forms.action_form("start_mediation")(escalation=esc, user=people["wiltshire-qap-chair"])
                      .fields["mediator"].queryset.values_list("username", flat=True))
     assert "wiltshire-qap-chair" in candidates
     assert {esc.holder.username, "puddleducks-practitioner"}.isdisjoint(candidates)
@@ -296,19 +311,19 @@ def test_a_mediator_is_never_a_party(raise_escalation, people):
 
 def test_mediation_needs_a_mediator(raise_escalation, people):
     esc = raise_escalation("puddleducks-practitioner", "wiltshire-multi-agency", receiving="wiltshire")
-    form = forms.StartMediationForm({"version": 1}, escalation=esc, user=people["wiltshire-qap-chair"])
+    form = forms.action_form("start_mediation")({"version": 1}, escalation=esc, user=people["wiltshire-qap-chair"])
     assert form.errors["mediator"] == ["Choose a mediator"]
 
 
 def test_ending_mediation_needs_whether_they_agreed_and_the_outcome(esc, people):
-    form = forms.EndMediationForm({"version": 1}, escalation=esc, user=people["bexley-psw"])
+    form = forms.action_form("end_mediation")({"version": 1}, escalation=esc, user=people["bexley-psw"])
     assert form.errors["agreed"] == ["Say whether the parties agreed"]
     assert form.errors["note"] == ["Enter the outcome of the mediation"]
 
 
 @pytest.mark.parametrize(("answer", "agreed"), [("yes", True), ("no", False)])
 def test_ending_mediation_reads_yes_or_no_as_a_boolean(esc, people, answer, agreed):
-    form = forms.EndMediationForm({"version": 3, "agreed": answer, "note": "Met."}, escalation=esc,
+    form = forms.action_form("end_mediation")({"version": 3, "agreed": answer, "note": "Met."}, escalation=esc,
                                   user=people["bexley-psw"])
     assert form.is_valid()
     assert form.service_kwargs() == {"note": "Met.", "agreed": agreed, "expected_version": 3}
