@@ -40,6 +40,15 @@ def test_a_state_group_or_one_state_is_applied(live_and_withdrawn):
     assert rows == [live, gone] and filterset.filtered
 
 
+def test_a_good_filter_is_applied_over_the_default_state(raise_escalation, people, ladders):
+    stoke = raise_escalation("stoke-crm", "stoke-crm")
+    services.escalation_withdraw(escalation=stoke, actor=people["stoke-crm"], reason="Sorted.")
+    raise_escalation("stoke-crm", "stoke-crm")
+    filterset, rows = listed({"state": "closed", "ladder": "stoke-crm"}, default_state="live")
+    assert filterset.form.cleaned_data == {"state": "closed", "ladder": ladders["stoke-crm"]}
+    assert rows == [stoke]
+
+
 def test_the_default_state_applies_until_a_state_is_chosen(live_and_withdrawn):
     live, _gone = live_and_withdrawn
     assert listed(None, default_state="live")[1] == [live]

@@ -13,7 +13,8 @@ class Everything(forms.Form):
     body = forms.CharField(label="Body", widget=forms.Textarea(attrs={"rows": 3}))
     kind = forms.ChoiceField(label="Kind", choices=[("a", "Apple"), ("b", "Banana")], widget=forms.RadioSelect)
     colour = forms.ChoiceField(label="Colour", required=False, choices=[("", "Any"), ("red", "Red")])
-    tags = forms.MultipleChoiceField(label="Tags", choices=[("x", "X"), ("y", "Y")], widget=forms.CheckboxSelectMultiple)
+    tags = forms.MultipleChoiceField(label="Tags", choices=[("x", "X"), ("y", "Y")],
+                                     widget=forms.CheckboxSelectMultiple)
     agree = forms.BooleanField(label="I agree")
     upload = forms.FileField(label="File", widget=forms.FileInput(attrs={"accept": ".pdf"}))
     secret = forms.CharField(label="Password", widget=forms.PasswordInput)
@@ -95,12 +96,13 @@ def test_no_errors_means_no_summary():
 
 
 def test_the_page_chooses_the_layout_classes_the_label_size_and_a_heading():
-    html = render('{% govuk_field form.title classes="govuk-!-width-full" label_class="govuk-label--l" heading=True %}',
-                  form=Everything())
-    assert ('<h1 class="govuk-label-wrapper"><label class="govuk-label govuk-label--l" for="id_title">Title</label></h1>'
-            in html)
+    html = render('{% govuk_field form.title classes="govuk-!-width-full" label_class="govuk-label--l" '
+                  'heading=True %}', form=Everything())
+    assert ('<h1 class="govuk-label-wrapper"><label class="govuk-label govuk-label--l" for="id_title">'
+            'Title</label></h1>') in html
     assert 'class="govuk-input govuk-!-width-full"' in html
-    legend = render('{% govuk_field form.kind label_class="govuk-fieldset__legend--l" heading=True %}', form=Everything())
+    legend = render('{% govuk_field form.kind label_class="govuk-fieldset__legend--l" heading=True %}',
+                    form=Everything())
     assert ('<legend class="govuk-fieldset__legend govuk-fieldset__legend--l">'
             '<h1 class="govuk-fieldset__heading">Kind</h1></legend>') in legend
 
@@ -110,7 +112,8 @@ def test_a_widget_class_joins_the_component_class():
         name = forms.CharField(widget=forms.TextInput(attrs={"class": "govuk-!-width-one-half", "spellcheck": "false"}))
 
     html = render("{{ form }}", form=Wide())
-    assert '<input class="govuk-input govuk-!-width-one-half" id="id_name" name="name" type="text" spellcheck="false">' in html
+    assert ('<input class="govuk-input govuk-!-width-one-half" id="id_name" name="name" type="text" '
+            'spellcheck="false">') in html
 
 
 def test_a_model_choice_may_give_each_radio_a_hint(ladders):
@@ -126,3 +129,24 @@ def test_a_model_choice_may_give_each_radio_a_hint(ladders):
     assert ('<input class="govuk-radios__input" id="id_ladder_0" name="ladder" type="radio" value="bexley-internal" '
             'aria-describedby="id_ladder_0-hint">') in html
     assert '<div id="id_ladder_0-hint" class="govuk-hint govuk-radios__hint">About Bexley' in html
+
+
+def test_three_boxes_are_one_govuk_date_input_with_one_error_message():
+    class Meeting(forms.Form):
+        day = forms.CharField(label="Day", required=False)
+        month = forms.CharField(label="Month", required=False)
+        year = forms.CharField(label="Year", required=False)
+
+    form = Meeting({"arrange-day": "40"}, prefix="arrange")
+    form.is_valid()
+    form.add_error("day", "The date must be a real date")
+    html = render('{% govuk_date_input form.day form.month form.year legend="Date" hint="For example, 27 3 2026" %}',
+                  form=form)
+    assert ('<fieldset class="govuk-fieldset" role="group" '
+            'aria-describedby="id_arrange-day-hint id_arrange-day-error">') in html
+    assert '<legend class="govuk-fieldset__legend govuk-fieldset__legend--s">Date</legend>' in html
+    assert html.count('class="govuk-error-message"') == 1 and 'id="id_arrange-day-error"' in html
+    assert ('<input class="govuk-input govuk-date-input__input govuk-input--width-2 govuk-input--error" '
+            'id="id_arrange-day" name="arrange-day" type="text" inputmode="numeric" value="40">') in html
+    assert ('class="govuk-input govuk-date-input__input govuk-input--width-4 govuk-input--error" '
+            'id="id_arrange-year"') in html
