@@ -310,7 +310,7 @@ from django.http import FileResponse  # noqa: E402
 from django.shortcuts import get_object_or_404  # noqa: E402
 
 from .attachment_forms import AttachmentForm  # noqa: E402
-from .attachments import ALLOWED_LIST, attachment_create, attachment_open, max_size_words  # noqa: E402
+from .attachments import attachment_create, attachment_open  # noqa: E402
 from .models import Attachment  # noqa: E402
 
 
@@ -337,8 +337,7 @@ def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, f"{attachment.original_name} attached.")
             return redirect(escalation_url)
     return render(request, "escalations/attachment_upload.html", {
-        "escalation": escalation, "form": form, "allowed": ALLOWED_LIST, "max_size": max_size_words(),
-        "escalation_url": escalation_url,
+        "escalation": escalation, "form": form, "escalation_url": escalation_url,
     })
 
 
