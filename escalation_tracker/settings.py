@@ -119,6 +119,9 @@ TEMPLATES = [
     },
 ]
 
+# Every form renders as GOV.UK Frontend components, from core/templates/govuk/.
+FORM_RENDERER = "core.forms.GovukFormRenderer"
+
 # --- Database -----------------------------------------------------------------------------------
 # SQLite by default; DATABASE_URL (postgres://...) in production and in CI's second run.
 DATABASES = {

@@ -11,10 +11,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
-from django.utils import timezone
-from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
@@ -39,6 +37,7 @@ from policies.models import Ladder, RiskLevel
 from . import actions, services
 from .actions import ACTIONS, ActionSpec
 from .cases import case_list_visible
+from .filters import EscalationFilter
 from .models import Basis, Escalation, State, TimelineEntry
 from .selectors import escalation_actions_available
 
@@ -149,41 +148,6 @@ def _answer(request, escalation_id: int, code: int = status.HTTP_200_OK) -> Resp
 
 
 # --- list and raise ----------------------------------------------------------------------------------
-@extend_schema_field({"type": "string", "enum": ["me"]})
-class MeFilter(filters.ChoiceFilter):
-    """``me``: those where the signed-in person is the holder (or the raiser)."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("choices", [("me", "me")])
-        kwargs.setdefault("method", "filter_me")
-        super().__init__(*args, **kwargs)
-
-
-class EscalationFilter(filters.FilterSet):
-    state = filters.ChoiceFilter(choices=State.choices)
-    ladder = filters.CharFilter(field_name="ladder__slug", max_length=50, help_text="A ladder's slug.")
-    risk_level = filters.ChoiceFilter(choices=RiskLevel.choices)
-    overdue = filters.BooleanFilter(method="filter_overdue", help_text="true: overdue now; false: not overdue.")
-    holder = MeFilter(help_text="`me`: those you hold.")
-    raised_by = MeFilter(help_text="`me`: those you raised.")
-    case = filters.CharFilter(field_name="case__reference", max_length=64, help_text="A case reference.")
-
-    class Meta:
-        model = Escalation
-        fields = ["state", "ladder", "risk_level", "overdue", "holder", "raised_by", "case"]
-
-    def filter_overdue(self, queryset, name, value):
-        if value is None:
-            return queryset
-        now = timezone.now()
-        return queryset.overdue(now=now) if value else queryset.not_overdue(now=now)
-
-    def filter_me(self, queryset, name, value):
-        if value != "me":
-            return queryset
-        return queryset.filter(**{f"{name}_id": self.request.user.pk})
-
-
 class RaiseInput(InputSerializer):
     case = StrictCharField(max_length=64, help_text="The case reference (register it first with POST /api/v1/cases/).")
     ladder = StrictCharField(max_length=50, help_text="The slug of a current ladder you may raise on.")

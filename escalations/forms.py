@@ -20,7 +20,7 @@ from policies import clock
 from policies.models import Ladder, RiskLevel
 
 from . import actions, selectors
-from .models import Basis, Escalation, State
+from .models import Basis, Escalation
 
 
 def text_field(label: str | None, required_message: str, *, hint: str = "", rows: int = 4,
@@ -43,43 +43,15 @@ class PersonChoiceField(forms.ModelChoiceField):
         return f"{obj.display_name} ({obj.get_role_display()}{', ' + str(where) if where else ''})"
 
 
-# --- lists -------------------------------------------------------------------------------------------
-STATE_CHOICES = [
-    ("all", "All"),
-    ("live", "Live (not yet resolved or withdrawn)"),
-    ("awaiting", "Awaiting the holder's response"),
-    ("closed", "Closed (resolved or withdrawn)"),
-    *[(state.value, state.label) for state in State],
-]
-
-
-class ListFilterForm(forms.Form):
-    """The filters of a list of escalations: state and procedure (ladder)."""
-
-    state = forms.ChoiceField(label="Status", choices=STATE_CHOICES, required=False,
-                              error_messages={"invalid_choice": "Choose a status from the list"})
-    ladder = forms.ModelChoiceField(
-        label="Procedure", queryset=Ladder.objects.none(), required=False, to_field_name="slug",
-        empty_label="All procedures", error_messages={"invalid_choice": "Choose a procedure from the list"},
-    )
-
-    def __init__(self, *args: Any, ladders, default_state: str = "all", **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self.fields["ladder"].queryset = ladders
-        self.fields["state"].initial = default_state
-        self.default_state = default_state
-
-    def filters(self) -> dict:
-        """The filters to apply: only the valid ones (a bad value is reported, not applied)."""
-        self.is_valid()
-        data = getattr(self, "cleaned_data", {})
-        return {"state": data.get("state") or self.default_state, "ladder": data.get("ladder")}
-
-
 # --- raising -----------------------------------------------------------------------------------------
 class LadderChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Ladder) -> str:
         return obj.name
+
+    def hint_from_instance(self, obj: Ladder) -> str:
+        """Under each procedure's radio: whose procedure it is (a partnership's) and what it says."""
+        partnership = f"Multi-agency ({obj.partnership.name}). " if obj.partnership else ""
+        return f"{partnership}{obj.description}"
 
 
 class RaiseStartForm(forms.Form):
@@ -234,7 +206,7 @@ class ActionForm(forms.Form):
                 prefix = spec_input.prefix
                 shown.append({"date": {
                     "day": self[f"{prefix}_day"], "month": self[f"{prefix}_month"], "year": self[f"{prefix}_year"],
-                    "legend": f"Date of {spec_input.what}",
+                    "legend": f"Date of {spec_input.what}", "hint": "For example, 27 3 2026",
                 }})
                 shown.append({"field": self[f"{prefix}_time"], "classes": "govuk-input--width-5"})
             else:

@@ -17,18 +17,8 @@ from policies.models import Ladder, RiskLevel, Stage
 from .actions import ACTIONS, ActionSpec
 from .events import Action
 from .holders import eligible_roles, holder_find
-from .models import AWAITING_HOLDER, LIVE_STATES, Attachment, Escalation, EscalationQuerySet, State, TimelineEntry
+from .models import AWAITING_HOLDER, Attachment, Escalation, EscalationQuerySet, TimelineEntry
 from .services import stage_deadline_for
-
-CLOSED_STATES = (State.RESOLVED, State.WITHDRAWN)
-
-# The state filter of every list: a group of states, or one state.
-STATE_FILTERS: dict[str, tuple[str, ...]] = {
-    "live": tuple(LIVE_STATES),
-    "awaiting": tuple(AWAITING_HOLDER),
-    "closed": CLOSED_STATES,
-    **{state.value: (state.value,) for state in State},
-}
 
 # Timeline actions that put the escalation at a stage (and start that stage's clock).
 STAGE_ENTRIES = (Action.RAISE, Action.ESCALATE, Action.SKIP, Action.REOPEN, Action.AUTO_ADVANCE)
@@ -41,32 +31,20 @@ def _for_pages(queryset: EscalationQuerySet) -> EscalationQuerySet:
     return queryset.with_related().prefetch_related("ladder__stages", "ladder__categories")
 
 
-def _filtered(queryset: EscalationQuerySet, *, state: str = "", ladder: Ladder | None = None) -> EscalationQuerySet:
-    if state and state != "all":
-        queryset = queryset.filter(state__in=STATE_FILTERS[state])
-    if ladder is not None:
-        queryset = queryset.filter(ladder__slug=ladder.slug)
-    return queryset
+def escalation_list_raised(*, user: User) -> QuerySet[Escalation]:
+    """Every escalation the person raised, newest first (``filters.EscalationListFilter`` narrows it)."""
+    return _for_pages(Escalation.objects.filter(raised_by=user)).order_by("-raised_at", "-pk")
 
 
-def escalation_list_raised(*, user: User, state: str = "", ladder: Ladder | None = None) -> QuerySet[Escalation]:
-    """Every escalation the person raised, newest first."""
-    queryset = Escalation.objects.filter(raised_by=user)
-    return _for_pages(_filtered(queryset, state=state, ladder=ladder)).order_by("-raised_at", "-pk")
-
-
-def escalation_list_held(*, user: User, state: str = "", ladder: Ladder | None = None) -> QuerySet[Escalation]:
+def escalation_list_held(*, user: User) -> QuerySet[Escalation]:
     """Every escalation the person holds: those awaiting their response first, earliest deadline first."""
-    queryset = Escalation.objects.filter(holder=user)
-    queryset = _filtered(queryset, state=state or "live", ladder=ladder)
-    return _for_pages(queryset).annotate(
+    return _for_pages(Escalation.objects.filter(holder=user)).annotate(
         awaiting=Conditional(When(state__in=AWAITING_HOLDER, then=Value(0)), default=Value(1),
                              output_field=IntegerField())
     ).order_by("awaiting", "stage_deadline", "pk")
 
 
-def escalation_list_team(*, user: User, state: str = "", ladder: Ladder | None = None,
-                         below: set[int] | None = None) -> QuerySet[Escalation]:
+def escalation_list_team(*, user: User, below: set[int] | None = None) -> QuerySet[Escalation]:
     """Escalations raised or held by anyone below the person in the line-management chain.
 
     ``below`` is ``user.reports_below()`` when the caller has it already (it costs a query a level).
@@ -78,7 +56,6 @@ def escalation_list_team(*, user: User, state: str = "", ladder: Ladder | None =
         nobody: QuerySet[Escalation] = Escalation.objects.none()
         return nobody
     queryset: EscalationQuerySet = Escalation.objects.filter(Q(raised_by_id__in=below) | Q(holder_id__in=below))
-    queryset = _filtered(queryset, state=state or "live", ladder=ladder)
     return _for_pages(queryset).order_by("stage_deadline", "pk")
 
 

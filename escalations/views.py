@@ -24,20 +24,20 @@ from policies.models import RiskLevel
 from . import forms, selectors, services
 from .actions import ACTIONS, logged_as, shortcuts
 from .events import ACTION_LABELS
+from .filters import EscalationListFilter
 from .models import Escalation
 
 PAGE_SIZE = 25
 
 
 # --- lists -------------------------------------------------------------------------------------------
-def _list_page(request: HttpRequest, *, base, build, default_state: str) -> dict:
+def _list_page(request: HttpRequest, *, base, default_state: str) -> dict:
     """Filter and paginate a list of escalations; the query count stays flat in the number of rows."""
-    filter_form = forms.ListFilterForm(request.GET or None, ladders=selectors.ladders_in(base),
-                                       default_state=default_state)
-    filters = filter_form.filters() if request.GET else {"state": default_state, "ladder": None}
-    page_obj = Paginator(build(**filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    filterset = EscalationListFilter(request.GET or None, queryset=base, ladders=selectors.ladders_in(base),
+                                     default_state=default_state)
+    page_obj = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return {
-        "filter_form": filter_form,
+        "filter_form": filterset.form,
         "page_obj": page_obj,
         "escalations": page_obj.object_list,
         "filtered": any(v for k, v in request.GET.items() if k != "page"),
@@ -49,10 +49,7 @@ def _list_page(request: HttpRequest, *, base, build, default_state: str) -> dict
 def mine(request: HttpRequest) -> HttpResponse:
     """Every escalation I raised, with what I can do next."""
     user = request.user
-    context = _list_page(
-        request, base=selectors.escalation_list_raised(user=user),
-        build=lambda **f: selectors.escalation_list_raised(user=user, **f), default_state="all",
-    )
+    context = _list_page(request, base=selectors.escalation_list_raised(user=user), default_state="all")
     context["rows"] = [
         (esc, selectors.escalation_actions_available(user=user, escalation=esc, among=shortcuts("mine")))
         for esc in context["escalations"]
@@ -65,10 +62,7 @@ def mine(request: HttpRequest) -> HttpResponse:
 def awaiting(request: HttpRequest) -> HttpResponse:
     """Escalations I hold, those awaiting my response first and the most urgent at the top."""
     user = request.user
-    context = _list_page(
-        request, base=selectors.escalation_list_held(user=user, state="all"),
-        build=lambda **f: selectors.escalation_list_held(user=user, **f), default_state="live",
-    )
+    context = _list_page(request, base=selectors.escalation_list_held(user=user), default_state="live")
     context["rows"] = [
         (esc, selectors.escalation_actions_available(user=user, escalation=esc, among=shortcuts("awaiting")))
         for esc in context["escalations"]
@@ -83,10 +77,7 @@ def team(request: HttpRequest) -> HttpResponse:
     """My team's escalations: raised or held by anyone below me in the line-management chain."""
     user = request.user
     below = user.reports_below()
-    context = _list_page(
-        request, base=selectors.escalation_list_team(user=user, state="all", below=below),
-        build=lambda **f: selectors.escalation_list_team(user=user, below=below, **f), default_state="live",
-    )
+    context = _list_page(request, base=selectors.escalation_list_team(user=user, below=below), default_state="live")
     context["rows"] = [(esc, []) for esc in context["escalations"]]
     context["tab"] = "team"
     context["has_team"] = bool(below)
@@ -319,7 +310,7 @@ from django.http import FileResponse  # noqa: E402
 from django.shortcuts import get_object_or_404  # noqa: E402
 
 from .attachment_forms import AttachmentForm  # noqa: E402
-from .attachments import ALLOWED_LIST, attachment_create, attachment_open, max_size_words  # noqa: E402
+from .attachments import attachment_create, attachment_open  # noqa: E402
 from .models import Attachment  # noqa: E402
 
 
@@ -346,8 +337,7 @@ def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, f"{attachment.original_name} attached.")
             return redirect(escalation_url)
     return render(request, "escalations/attachment_upload.html", {
-        "escalation": escalation, "form": form, "allowed": ALLOWED_LIST, "max_size": max_size_words(),
-        "escalation_url": escalation_url,
+        "escalation": escalation, "form": form, "escalation_url": escalation_url,
     })
 
 

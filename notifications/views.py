@@ -12,7 +12,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .forms import PreferenceForm
-from .models import EmailFrequency
 from .selectors import notification_list, notification_unread_count, preference_get
 from .services import notification_mark_all_read, notification_mark_read, preference_set
 
@@ -69,14 +68,8 @@ def preferences_view(request: HttpRequest) -> HttpResponse:
         try:
             preference = preference_set(user=request.user, email_frequency=form.cleaned_data["email_frequency"])
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
+            form.add_service_errors(exc)
         else:
             messages.success(request, f"E-mail preference saved: {preference.get_email_frequency_display().lower()}.")
             return redirect("notifications:preferences")
-    return render(request, "notifications/preferences.html", {
-        "form": form,
-        "choices": EmailFrequency.choices,
-        "selected": form["email_frequency"].value() or current.email_frequency,
-    })
+    return render(request, "notifications/preferences.html", {"form": form})

@@ -1,4 +1,6 @@
-"""Forms of the oversight pages: they parse what was typed; the services decide whether it stands."""
+"""Forms of the oversight pages: they parse what was typed; the services decide whether it stands.
+
+The lists' filters are FilterSets, in ``filters.py``."""
 from __future__ import annotations
 
 import re
@@ -6,17 +8,12 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 
-from core.forms import GovukFormMixin
+from core.forms import ServiceErrorsMixin
 from core.text import TEXT_LIMIT
-from escalations.models import LIVE_STATES, State
 from organisations.models import User
-from policies.models import RiskLevel
 
 from .models import SystemicIssueKind, SystemicIssueStatus
-from .selectors import OverviewChoices, OverviewFilters
 from .services import TITLE_LIMIT
-
-ANY = ("", "Any")
 
 
 def parse_escalation_numbers(value: str) -> list[int]:
@@ -32,73 +29,7 @@ def parse_escalation_numbers(value: str) -> list[int]:
     return numbers
 
 
-# --- the PSW's overview ------------------------------------------------------------------------------
-class PswOverviewFilterForm(GovukFormMixin, forms.Form):
-    """The overview's filters (a GET form: every choice is optional)."""
-
-    state = forms.ChoiceField(label="State", required=False,
-                              choices=[ANY, *[(s.value, s.label) for s in LIVE_STATES]])
-    ladder = forms.ChoiceField(label="Procedure", required=False)
-    stage = forms.TypedChoiceField(label="Level", required=False, coerce=int, empty_value=None)
-    risk_level = forms.ChoiceField(label="Risk level", required=False, choices=[ANY, *RiskLevel.choices])
-    overdue = forms.ChoiceField(label="Overdue", required=False,
-                                choices=[ANY, ("yes", "Overdue"), ("no", "Not overdue")])
-    team = forms.TypedChoiceField(label="Raiser's team", required=False, coerce=int, empty_value=None)
-    category = forms.ChoiceField(label="Category", required=False)
-    holder = forms.TypedChoiceField(label="Holder", required=False, coerce=int, empty_value=None)
-
-    def __init__(self, *args, choices: OverviewChoices, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["ladder"].choices = [ANY, *choices.ladders]
-        self.fields["stage"].choices = [ANY, *choices.stages]
-        self.fields["team"].choices = [ANY, *choices.teams]
-        self.fields["category"].choices = [ANY, *choices.categories]
-        self.fields["holder"].choices = [ANY, *choices.holders]
-        for field in self.fields.values():
-            field.error_messages["invalid_choice"] = f"Choose a {field.label.lower()} from the list."
-
-    def filters(self) -> OverviewFilters:
-        """The filters that were chosen and valid (an invalid one is reported and ignored)."""
-        data = getattr(self, "cleaned_data", {}) if self.is_bound else {}
-        overdue = {"yes": True, "no": False}.get(data.get("overdue") or "")
-        return OverviewFilters(
-            ladder=data.get("ladder") or "", stage=data.get("stage"), risk_level=data.get("risk_level") or "",
-            overdue=overdue, team=data.get("team"), category=data.get("category") or "",
-            holder=data.get("holder"), state=data.get("state") or "",
-        )
-
-
-# --- the QA&P chair's list ---------------------------------------------------------------------------
-class BoardLoggedFilterForm(GovukFormMixin, forms.Form):
-    state = forms.ChoiceField(label="State", required=False,
-                              choices=[("", "Any"), ("live", "Live (not closed)"), *State.choices])
-    ladder = forms.ChoiceField(label="Procedure", required=False)
-    organisation = forms.ChoiceField(label="Organisation", required=False)
-
-    def __init__(self, *args, ladders: list[tuple[str, str]], organisations: list[tuple[str, str]], **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["ladder"].choices = [ANY, *ladders]
-        self.fields["organisation"].choices = [ANY, *organisations]
-        for field in self.fields.values():
-            field.error_messages["invalid_choice"] = f"Choose a {field.label.lower()} from the list."
-
-    def filters(self) -> dict[str, str]:
-        data = getattr(self, "cleaned_data", {}) if self.is_bound else {}
-        return {name: data.get(name) or "" for name in ("state", "ladder", "organisation")}
-
-
 # --- systemic issues ---------------------------------------------------------------------------------
-class SystemicIssueFilterForm(GovukFormMixin, forms.Form):
-    status = forms.ChoiceField(label="Status", required=False, choices=[ANY, *SystemicIssueStatus.choices],
-                               error_messages={"invalid_choice": "Choose a status from the list."})
-    kind = forms.ChoiceField(label="Kind of issue", required=False, choices=[ANY, *SystemicIssueKind.choices],
-                             error_messages={"invalid_choice": "Choose a kind of issue from the list."})
-
-    def filters(self) -> dict[str, str]:
-        data = getattr(self, "cleaned_data", {}) if self.is_bound else {}
-        return {"status": data.get("status") or "", "kind": data.get("kind") or ""}
-
-
 class OwnerField(forms.ModelChoiceField):
     def label_from_instance(self, obj: User) -> str:
         role = obj.get_role_display()
@@ -109,6 +40,7 @@ class EscalationNumbersField(forms.CharField):
     def __init__(self, **kwargs):
         super().__init__(
             label="Related escalations", required=False, max_length=1000,
+            widget=forms.TextInput(attrs={"class": "govuk-!-width-one-half"}),
             help_text="The numbers of escalations that show this issue, separated by commas, like 12, 15.",
             **kwargs,
         )
@@ -122,7 +54,7 @@ class EscalationNumbersField(forms.CharField):
         return value
 
 
-class SystemicIssueCreateForm(GovukFormMixin, forms.Form):
+class SystemicIssueCreateForm(ServiceErrorsMixin, forms.Form):
     kind = forms.ChoiceField(
         label="What kind of issue is it?", choices=SystemicIssueKind.choices, widget=forms.RadioSelect,
         error_messages={"required": "Choose the kind of issue.", "invalid_choice": "Choose the kind of issue."},
@@ -148,7 +80,7 @@ class SystemicIssueCreateForm(GovukFormMixin, forms.Form):
         self.fields["owner"].queryset = owners
 
 
-class SystemicIssueUpdateForm(GovukFormMixin, forms.Form):
+class SystemicIssueUpdateForm(ServiceErrorsMixin, forms.Form):
     status = forms.ChoiceField(
         label="Status", choices=SystemicIssueStatus.choices, widget=forms.RadioSelect,
         error_messages={"required": "Choose the status.", "invalid_choice": "Choose open, in progress or resolved."},

@@ -83,18 +83,6 @@ def level_times(*, escalation: Escalation, entries: Iterable[TimelineEntry], now
 
 
 # --- the PSW's overview ------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class OverviewFilters:
-    ladder: str = ""
-    stage: int | None = None
-    risk_level: str = ""
-    overdue: bool | None = None
-    team: int | None = None
-    category: str = ""
-    holder: int | None = None
-    state: str = ""
-
-
 @dataclass
 class OverviewRow:
     escalation: Escalation
@@ -139,30 +127,11 @@ def psw_overview_counts(*, user: User, now: dt.datetime | None = None) -> dict[s
     )
 
 
-def psw_overview_list(*, user: User, filters: OverviewFilters, now: dt.datetime | None = None) -> QuerySet[Escalation]:
-    """The filtered overview, most urgent first, ready to page (rows carry their stages and timeline)."""
-    now = now or timezone.now()
-    escalations = psw_escalations(user=user)
-    if filters.ladder:
-        escalations = escalations.filter(ladder__slug=filters.ladder)
-    if filters.stage is not None:
-        escalations = escalations.filter(stage_index=filters.stage)
-    if filters.risk_level:
-        escalations = escalations.filter(risk_level=filters.risk_level)
-    if filters.overdue is True:
-        escalations = escalations.filter(_overdue_q(now))
-    elif filters.overdue is False:
-        escalations = escalations.exclude(_overdue_q(now))
-    if filters.team is not None:
-        escalations = escalations.filter(raised_by__team_id=filters.team)
-    if filters.category:
-        escalations = escalations.filter(category=filters.category)
-    if filters.holder is not None:
-        escalations = escalations.filter(holder_id=filters.holder)
-    if filters.state:
-        escalations = escalations.filter(state=filters.state)
+def psw_overview_list(*, user: User) -> QuerySet[Escalation]:
+    """The overview, most urgent first, ready to filter (``PswOverviewFilter``) and page; rows carry
+    their stages and timeline."""
     return (
-        escalations.with_related()
+        psw_escalations(user=user).with_related()
         .select_related("raised_by__team")
         .prefetch_related(
             "ladder__stages",
@@ -243,19 +212,10 @@ def psw_overview_choices(*, user: User) -> OverviewChoices:
 
 
 # --- the QA&P chair's list ---------------------------------------------------------------------------
-def board_logged_list(*, user: User, state: str = "", ladder: str = "", organisation: str = "") -> QuerySet[Escalation]:
-    """Escalations of the chair's partnership logged with the board, most recently logged first."""
+def board_logged_list(*, user: User) -> QuerySet[Escalation]:
+    """Escalations of the chair's partnership logged with the board, most recently logged first,
+    ready to filter (``BoardLoggedFilter``) and page."""
     escalations = Escalation.objects.visible_to(user).filter(board_logged_at__isnull=False)
-    if state == "live":
-        escalations = escalations.live()
-    elif state:
-        escalations = escalations.filter(state=state)
-    if ladder:
-        escalations = escalations.filter(ladder__slug=ladder)
-    if organisation:
-        escalations = escalations.filter(
-            Q(raising_organisation__slug=organisation) | Q(receiving_organisation__slug=organisation)
-        )
     return (
         escalations.with_related()
         .prefetch_related("ladder__stages")
@@ -276,8 +236,8 @@ def board_logged_choices(*, user: User) -> tuple[list[tuple[str, str]], list[tup
 
 
 # --- the systemic issues register --------------------------------------------------------------------
-def systemic_issue_list(*, user: User, status: str = "", kind: str = "") -> QuerySet[SystemicIssue]:
-    """The issues of the user's organisation, newest first, filtered by status and kind."""
+def systemic_issue_list(*, user: User) -> QuerySet[SystemicIssue]:
+    """The issues of the user's organisation, newest first, ready to filter (``SystemicIssueFilter``)."""
     if not systemic_issue_can_view_register(user):
         return SystemicIssue.objects.none()
     issues = (
@@ -285,10 +245,6 @@ def systemic_issue_list(*, user: User, status: str = "", kind: str = "") -> Quer
         .select_related("owner", "raised_by")
         .annotate(escalation_count=Count("escalations", distinct=True))
     )
-    if status:
-        issues = issues.filter(status=status)
-    if kind:
-        issues = issues.filter(kind=kind)
     return issues.order_by("-created_at", "-pk")
 
 

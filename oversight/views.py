@@ -17,13 +17,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from organisations.models import Role
 
 from . import rules, selectors, services
-from .forms import (
-    BoardLoggedFilterForm,
-    PswOverviewFilterForm,
-    SystemicIssueCreateForm,
-    SystemicIssueFilterForm,
-    SystemicIssueUpdateForm,
-)
+from .filters import BoardLoggedFilter, PswOverviewFilter, SystemicIssueFilter
+from .forms import SystemicIssueCreateForm, SystemicIssueUpdateForm
 from .models import SystemicIssue
 
 PAGE_SIZE = 25  # rows a page: the same as the API's PAGE_SIZE
@@ -42,14 +37,12 @@ def psw_overview(request: HttpRequest) -> HttpResponse:
     if not user.has_perm("escalations.view_psw_overview") or not user.organisation_id:
         raise PermissionDenied("Only a principal social worker sees the overview.")
     now = timezone.now()
-    form = PswOverviewFilterForm(request.GET or None, choices=selectors.psw_overview_choices(user=user))
-    if form.is_bound:
-        form.is_valid()
-    filters = form.filters()
-    page = _page(request, selectors.psw_overview_list(user=user, filters=filters, now=now))
+    filterset = PswOverviewFilter(request.GET or None, queryset=selectors.psw_overview_list(user=user),
+                                  choices=selectors.psw_overview_choices(user=user), now=now)
+    page = _page(request, filterset.qs)
     return render(request, "oversight/psw_overview.html", {
-        "form": form,
-        "filtered": any(value not in ("", None) for value in vars(filters).values()),
+        "form": filterset.form,
+        "filtered": filterset.filtered,
         "counts": selectors.psw_overview_counts(user=user, now=now),
         "page_obj": page,
         "rows": selectors.psw_overview_rows(escalations=page.object_list, now=now),
@@ -74,13 +67,11 @@ def board_logged(request: HttpRequest) -> HttpResponse:
     if user.role != Role.QAP_CHAIR:
         raise PermissionDenied("Only the partnership's QA&P sub-group chair sees the board's log.")
     ladders, organisations = selectors.board_logged_choices(user=user)
-    form = BoardLoggedFilterForm(request.GET or None, ladders=ladders, organisations=organisations)
-    if form.is_bound:
-        form.is_valid()
-    filters = form.filters()
-    page = _page(request, selectors.board_logged_list(user=user, **filters))
+    filterset = BoardLoggedFilter(request.GET or None, queryset=selectors.board_logged_list(user=user),
+                                  ladders=ladders, organisations=organisations)
+    page = _page(request, filterset.qs)
     return render(request, "oversight/board_logged.html", {
-        "form": form, "filtered": any(filters.values()), "page_obj": page,
+        "form": filterset.form, "filtered": filterset.filtered, "page_obj": page,
     })
 
 
@@ -95,13 +86,10 @@ def _require_register(user) -> None:
 def systemic_list(request: HttpRequest) -> HttpResponse:
     """The organisation's register of systemic issues (Bexley 4.4), filtered by status and kind."""
     _require_register(request.user)
-    form = SystemicIssueFilterForm(request.GET or None)
-    if form.is_bound:
-        form.is_valid()
-    filters = form.filters()
-    page = _page(request, selectors.systemic_issue_list(user=request.user, **filters))
+    filterset = SystemicIssueFilter(request.GET or None, queryset=selectors.systemic_issue_list(user=request.user))
+    page = _page(request, filterset.qs)
     return render(request, "oversight/systemic_list.html", {
-        "form": form, "filtered": any(filters.values()), "page_obj": page,
+        "form": filterset.form, "filtered": filterset.filtered, "page_obj": page,
         "can_manage": rules.systemic_issue_can_manage(request.user),
     })
 

@@ -13,10 +13,10 @@ from organisations.models import Organisation, Partnership
 
 from .charts import report_charts
 from .exports import table_csv
+from .forms import ReportPeriodForm
 from .selectors import (
     ReportPeriod,
     ReportScope,
-    report_period_default,
     report_period_parse,
     ThemesReport,
     report_scope_for,
@@ -69,17 +69,17 @@ def _choices(request: HttpRequest) -> dict:
 def themes(request: HttpRequest) -> HttpResponse:
     """Show the themes report for the chosen period (the last twelve months unless chosen)."""
     scope = _scope(request)
-    context = {"scope": scope, "raw": {"from": request.GET.get("from", ""), "to": request.GET.get("to", "")},
-               **_choices(request)}
-    try:
-        period = report_period_parse(query=request.GET)
-    except ValidationError as exc:
-        context.update(errors=exc.message_dict, period=report_period_default())
-        return render(request, "reports/themes.html", context, status=400)
+    choices = _choices(request)
+    form = ReportPeriodForm(request.GET, **choices)
+    if not form.is_valid():
+        return render(request, "reports/themes.html", {"scope": scope, "form": form}, status=400)
+    period = form.cleaned_data["period"]
     report = themes_report(scope=scope, period=period)
     links = _links(scope, period, report.table_names)
-    context.update(report=report, period=period, links=links, sections=_sections(report, links))
-    return render(request, "reports/themes.html", context)
+    return render(request, "reports/themes.html", {
+        "scope": scope, "form": ReportPeriodForm.showing(period=period, scope=scope, **choices),
+        "report": report, "period": period, "links": links, "sections": _sections(report, links),
+    })
 
 
 @login_required

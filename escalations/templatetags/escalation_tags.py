@@ -1,10 +1,11 @@
-"""Words and marks for the escalation pages: deadlines in words, red/amber/green, GOV.UK fields."""
+"""Words and marks for the escalation pages: deadlines in words, red/amber/green, labels.
+
+Forms render through the GOV.UK renderer (``core.forms``, ``{% load govuk %}``)."""
 from __future__ import annotations
 
 import datetime as dt
 
 from django import template
-from django.forms import BoundField
 from django.utils import timezone
 
 from policies import clock
@@ -53,31 +54,6 @@ def rag(escalation) -> dict:
     """The red/amber/green mark of ``Escalation.rag_status`` with its words."""
     status = escalation.rag_status()
     return {"status": status, "label": RAG_LABELS[status], "deadline": escalation.current_deadline}
-
-
-@register.inclusion_tag("escalations/includes/field.html")
-def govuk_field(field: BoundField, classes: str = "", hint: str = "") -> dict:
-    """Render a form field as a GOV.UK form group: label or legend, hint, error message, control."""
-    return {
-        "field": field,
-        "kind": field.widget_type,
-        "classes": classes,
-        "hint": hint or field.help_text,
-        "describedby": " ".join(
-            part for part, present in (
-                (f"{field.auto_id}-hint", bool(hint or field.help_text)),
-                (f"{field.auto_id}-error", bool(field.errors)),
-            ) if present
-        ),
-    }
-
-
-@register.filter
-def first_error_anchor(field: BoundField) -> str:
-    """Return the id an error summary links to: the first radio of a group, else the field."""
-    if field.widget_type in ("radioselect", "checkboxselectmultiple"):
-        return f"{field.auto_id}_0"
-    return field.auto_id
 
 
 @register.filter

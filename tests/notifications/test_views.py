@@ -141,7 +141,7 @@ def test_unread_only_shows_only_unread(manager, people, escalation):
 
 def test_the_preferences_page_shows_straight_away_by_default(manager):
     html = manager.get(reverse("notifications:preferences")).content.decode()
-    assert 'id="email_frequency" name="email_frequency" type="radio" value="immediate" checked' in html
+    assert 'id="id_email_frequency_0" name="email_frequency" type="radio" value="immediate" checked' in html
     assert "Urgent messages always come straight away" in html
 
 
@@ -160,5 +160,5 @@ def test_a_bad_choice_is_explained_and_changes_nothing(manager, people, value, e
     html = response.content.decode()
     assert response.status_code == 200
     assert "There is a problem" in html
-    assert f'<a href="#email_frequency">{error}</a>' in html
+    assert f'<a href="#id_email_frequency_0">{error}</a>' in html
     assert not Preference.objects.filter(user=people["bexley-team-manager"]).exists()

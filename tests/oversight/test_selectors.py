@@ -5,7 +5,7 @@ import pytest
 
 from escalations import services
 from escalations.models import Escalation
-from oversight.selectors import OverviewFilters, duration_words, level_times, psw_overview_list
+from oversight.selectors import duration_words, level_times, psw_overview_list
 from tests.conftest import at
 
 pytestmark = pytest.mark.django_db
@@ -66,5 +66,5 @@ def test_the_overview_puts_imminent_risk_first(raise_escalation, people):
     standard = raise_escalation("bexley-practitioner", "bexley-internal")
     imminent = raise_escalation("bexley-practitioner", "bexley-internal", risk_level="imminent")
     harm = raise_escalation("bexley-practitioner", "bexley-internal", risk_level="significant_harm")
-    listed = list(psw_overview_list(user=people["bexley-psw"], filters=OverviewFilters()))
+    listed = list(psw_overview_list(user=people["bexley-psw"]))
     assert listed == [imminent, harm, standard]

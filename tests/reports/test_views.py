@@ -212,3 +212,10 @@ def test_api_is_in_the_openapi_schema(client, people):
     schema = response.json()
     operation = schema["paths"]["/api/v1/reports/themes/"]["get"]
     assert {p["name"] for p in operation["parameters"]} >= {"from", "to"}
+
+
+def test_a_bad_date_is_shown_on_its_field_and_linked_from_the_summary(client, people):
+    response = signed_in(client, people["bexley-psw"]).get(reverse("reports:themes"), {"from": "2026-13-01"})
+    html = response.content.decode()
+    assert '<a href="#id_from">Enter a real date as YYYY-MM-DD' in html
+    assert 'id="id_from-error"' in html and 'type="date" value="2026-13-01"' in html

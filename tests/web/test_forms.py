@@ -327,16 +327,3 @@ def test_ending_mediation_reads_yes_or_no_as_a_boolean(esc, people, answer, agre
                                   user=people["bexley-psw"])
     assert form.is_valid()
     assert form.service_kwargs() == {"note": "Met.", "agreed": agreed, "expected_version": 3}
-
-
-# --- list filters ------------------------------------------------------------------------------------
-def test_a_bad_filter_is_reported_and_not_applied(ladders):
-    form = forms.ListFilterForm({"state": "lost", "ladder": "nope"}, ladders=Ladder.objects.current())
-    assert form.filters() == {"state": "all", "ladder": None}
-    assert form.errors == {"state": ["Choose a status from the list"], "ladder": ["Choose a procedure from the list"]}
-
-
-def test_a_good_filter_is_applied(ladders):
-    form = forms.ListFilterForm({"state": "closed", "ladder": "stoke-crm"}, ladders=Ladder.objects.current(),
-                                default_state="live")
-    assert form.filters() == {"state": "closed", "ladder": ladders["stoke-crm"]}
