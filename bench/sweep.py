@@ -106,7 +106,7 @@ def build(*, open_count: int, due_count: int, now: dt.datetime) -> None:
 def _due_kind(i: int, due_count: int) -> tuple[str, str, int, str]:
     """The i-th due escalation's kind, in the proportions of DUE_SHARE."""
     position = i * 500 // max(due_count, 1)
-    for kind, share in zip(DUE_MIX, DUE_SHARE):
+    for kind, share in zip(DUE_MIX, DUE_SHARE, strict=True):
         if position < share:
             return kind
         position -= share
@@ -142,7 +142,6 @@ def run(args) -> None:
     from deadlines.sweep import SWEEP_BATCH_SIZE, deadlines_sweep
     from escalations.models import Escalation, TimelineEntry
     from notifications.models import Notification
-
     from policies import clock
 
     now = timezone.now()
@@ -162,7 +161,11 @@ def run(args) -> None:
     statements = [q for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
     second = deadlines_sweep(now=now, batch_size=batch_size)
 
-    print(f"database: {connection.vendor} {'.'.join(map(str, connection.Database.sqlite_version_info)) if connection.vendor == 'sqlite' else connection.pg_version}")
+    if connection.vendor == "sqlite":
+        version = ".".join(map(str, connection.Database.sqlite_version_info))
+    else:
+        version = connection.pg_version
+    print(f"database: {connection.vendor} {version}")
     print(f"batch size: {batch_size}")
     for outcome, n in sorted(result.counts.items()):
         print(f"  {outcome}: {n}")

@@ -95,7 +95,9 @@ VALIDATION_ERROR_SCHEMA = {
     "example": {"concern": ["This field is required."]},
 }
 
-BAD_REQUEST = OpenApiResponse(VALIDATION_ERROR_SCHEMA, description="Bad input: the field and the reason; nothing was saved.")
+BAD_REQUEST = OpenApiResponse(
+    VALIDATION_ERROR_SCHEMA, description="Bad input: the field and the reason; nothing was saved.",
+)
 FORBIDDEN = OpenApiResponse(ErrorOutput, description="Not signed in, or not allowed to do this.")
 NOT_FOUND_RESPONSE = OpenApiResponse(
     ErrorOutput, description="Not found, or not visible to you: the two are indistinguishable."

@@ -27,11 +27,16 @@ from django.utils import timezone
 from django_fsm import can_proceed
 
 from escalations.events import Action, clock_words
-from escalations.models import AWAITING_HOLDER, LIVE_STATES, Escalation, State, TimelineEntry
+from escalations.models import AWAITING_HOLDER, LIVE_STATES, Escalation, EscalationQuerySet, State, TimelineEntry
 from escalations.recipients import Notice, Parties, escalations_notify_many
 from escalations.services import (
-    DeadlineAction, DeadlineAdvanced, DeadlineMet, DeadlineMissed, OverallDeadlineMissed,
-    escalations_deadline_actions_apply, stage_enter,
+    DeadlineAction,
+    DeadlineAdvanced,
+    DeadlineMet,
+    DeadlineMissed,
+    OverallDeadlineMissed,
+    escalations_deadline_actions_apply,
+    stage_enter,
 )
 from notifications.models import Kind
 from organisations.models import Organisation, User
@@ -97,18 +102,24 @@ def _overall_due_q(now: dt.datetime) -> Q:
     return Q(state__in=LIVE_STATES, overall_deadline__lte=now, overall_deadline_handled=False)
 
 
-def escalations_due(*, now: dt.datetime):
+def escalations_due(*, now: dt.datetime) -> EscalationQuerySet:
     """Escalations with a stage or overall deadline that has passed and is not handled yet.
 
     One query over the indexes ``esc_due_stage`` and ``esc_due_overall``: each is a range scan on
     (state, deadline) up to ``now``, so the cost follows the escalations whose deadline has passed,
     not the number open.
     """
-    return Escalation.objects.filter(_stage_due_q(now) | _overall_due_q(now)).order_by()
+    # Annotated, because mypy reads ``Escalation`` as Any (its django_fsm mixin is lost to the plugin).
+    due: EscalationQuerySet = Escalation.objects.filter(_stage_due_q(now) | _overall_due_q(now)).order_by()
+    return due
 
 
 def _is_stage_due(esc: Escalation, now: dt.datetime) -> bool:
-    return esc.state in AWAITING_HOLDER and esc.stage_deadline <= now and esc.missed_deadline_handled != esc.stage_deadline
+    return (
+        esc.state in AWAITING_HOLDER
+        and esc.stage_deadline <= now
+        and esc.missed_deadline_handled != esc.stage_deadline
+    )
 
 
 def _is_overall_due(esc: Escalation, now: dt.datetime) -> bool:

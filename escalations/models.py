@@ -220,9 +220,13 @@ class Participant(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["escalation", "user"], name="one_participation")]
 
+    def __str__(self) -> str:
+        # Ids, not names: an admin inline lists many rows and should not query once per row.
+        return f"user {self.user_id} on escalation {self.escalation_id} ({self.reason})"
+
 
 class TimelineQuerySet(models.QuerySet):
-    def update(self, **kwargs):  # noqa: ARG002
+    def update(self, **kwargs):
         raise PermissionError("the timeline is append-only")
 
     def delete(self):
@@ -255,10 +259,6 @@ class TimelineEntry(models.Model):
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
 
-    @property
-    def actor_name(self) -> str:
-        return self.actor.username if self.actor is not None else "system"
-
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise PermissionError("the timeline is append-only")
@@ -266,6 +266,10 @@ class TimelineEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("the timeline is append-only")
+
+    @property
+    def actor_name(self) -> str:
+        return self.actor.username if self.actor is not None else "system"
 
 
 def attachment_path(instance: Attachment, filename: str) -> str:

@@ -172,7 +172,9 @@ PART_RESOLVERS: dict[str, Callable[[Escalation, User | None, Parties], Sequence[
     RAISER: lambda e, previous, parties: [e.raised_by],
     HOLDER: lambda e, previous, parties: [e.holder] if e.holder_id else [],
     PREVIOUS_HOLDER: lambda e, previous, parties: [previous] if previous else [],
-    RAISERS_LINE_MANAGER: lambda e, previous, parties: [e.raised_by.line_manager] if e.raised_by.line_manager_id else [],
+    RAISERS_LINE_MANAGER: lambda e, previous, parties: (
+        [e.raised_by.line_manager] if e.raised_by.line_manager_id else []
+    ),
     PSW: lambda e, previous, parties: parties.psws(e),
     PSW_IF_SERIOUS: lambda e, previous, parties: parties.psws(e) if e.risk_level in SERIOUS_RISK_LEVELS else [],
     PARTICIPANTS: lambda e, previous, parties: parties.participants(e),

@@ -65,7 +65,9 @@ class NotificationReadApi(APIView):
         operation_id="notifications_read",
         summary="Mark a notification read",
         description="Mark one of your notifications read (again is harmless). Someone else's answers 404.",
-        parameters=[OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The notification's id.")],
+        parameters=[
+            OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The notification's id."),
+        ],
         request=None,
         responses={200: NotificationOutput, **errors(404)},
         tags=["notifications"],

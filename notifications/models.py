@@ -69,7 +69,9 @@ class EmailFrequency(models.TextChoices):
 
 
 class Preference(models.Model):
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference",
+    )
     email_frequency = models.CharField(max_length=20, choices=EmailFrequency.choices, default=EmailFrequency.IMMEDIATE)
     # When the frequency was last chosen: a first digest covers only what arrived since then, so
     # someone moving from "no e-mail" to the digest is not sent months of old news.

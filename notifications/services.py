@@ -45,7 +45,7 @@ def is_urgent(kind: str, escalation: Any) -> bool:
 def dedupe_key(*, recipient_id: int, kind: str, escalation_id: int | None, stage_index: int | None,
                deadline: dt.datetime | None, discriminator: str = "") -> str:
     """Build the unique key of one event for one person: recipient, kind, escalation, stage, deadline."""
-    stamp = deadline.astimezone(dt.timezone.utc).strftime("%Y%m%dT%H%M%S") if deadline else "-"
+    stamp = deadline.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%S") if deadline else "-"
     stage = stage_index if stage_index is not None else "-"
     return f"{recipient_id}:{kind}:{escalation_id or '-'}:{stage}:{stamp}:{discriminator}"[:255]
 

@@ -77,7 +77,8 @@ def _written_outcome(escalation) -> str:
     if escalation.agreed_outcome:
         text = f"Agreed outcome: {redact(escalation.agreed_outcome, display_name=name)}"
         if escalation.outstanding_actions:
-            text += f" How outstanding issues will be pursued: {redact(escalation.outstanding_actions, display_name=name)}"
+            pursued = redact(escalation.outstanding_actions, display_name=name)
+            text += f" How outstanding issues will be pursued: {pursued}"
         return text
     if escalation.rationale:
         return (f"Final decision ({escalation.get_decision_display().lower()}): "

@@ -93,9 +93,13 @@ class UserAdmin(BaseUserAdmin):
     list_select_related = ["organisation", "partnership", "line_manager"]
     search_fields = ["username", "first_name", "last_name", "email", "job_title", "organisation__name"]
     autocomplete_fields = ["line_manager"]
-    fieldsets = BaseUserAdmin.fieldsets + (
-        ("Organisation and role", {"fields": ("organisation", "partnership", "role", "job_title", "team", "line_manager")}),
+    fieldsets = (
+        *BaseUserAdmin.fieldsets,
+        ("Organisation and role", {
+            "fields": ("organisation", "partnership", "role", "job_title", "team", "line_manager"),
+        }),
     )
-    add_fieldsets = BaseUserAdmin.add_fieldsets + (
+    add_fieldsets = (
+        *BaseUserAdmin.add_fieldsets,
         ("Organisation and role", {"fields": ("organisation", "partnership", "role", "team", "line_manager")}),
     )

@@ -44,7 +44,9 @@ class TokenApi(APIView):
         user = authenticate(request, username=data.validated_data["username"],
                             password=data.validated_data["password"])
         if user is None or not user.is_active:
-            raise serializers.ValidationError({"non_field_errors": ["Unable to sign in with that username and password."]})
+            raise serializers.ValidationError(
+                {"non_field_errors": ["Unable to sign in with that username and password."]},
+            )
         token, _ = Token.objects.get_or_create(user=user)
         return Response(TokenOutput({"token": token.key}).data, status=status.HTTP_200_OK)
 
@@ -54,7 +56,9 @@ class MeOutput(serializers.Serializer):
     display_name = serializers.CharField()
     organisation = serializers.CharField(source="organisation.slug", allow_null=True,
                                          help_text="The organisation's slug; null for partnership board users.")
-    roles = serializers.SerializerMethodField(help_text="The person's roles (one today; a list so that more can follow).")
+    roles = serializers.SerializerMethodField(
+        help_text="The person's roles (one today; a list so that more can follow).",
+    )
     partnership = serializers.CharField(source="partnership.slug", allow_null=True,
                                         help_text="For a partnership's QA&P chair and board members.")
 

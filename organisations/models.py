@@ -204,7 +204,7 @@ class User(AbstractUser):
     def is_board_user(self) -> bool:
         return self.role in BOARD_ROLES
 
-    def line_managers(self) -> list["User"]:
+    def line_managers(self) -> list[User]:
         """Return the chain above this person, nearest first (stops on a loop)."""
         chain: list[User] = []
         seen = {self.pk}

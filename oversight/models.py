@@ -30,7 +30,9 @@ class SystemicIssueKind(models.TextChoices):
 
 
 class SystemicIssue(models.Model):
-    organisation = models.ForeignKey("organisations.Organisation", on_delete=models.PROTECT, related_name="systemic_issues")
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="systemic_issues",
+    )
     kind = models.CharField(max_length=20, choices=SystemicIssueKind.choices)
     title = models.CharField(max_length=200)
     description = models.TextField()
@@ -59,7 +61,7 @@ class SystemicIssueEventKind(models.TextChoices):
 
 
 class SystemicIssueEventQuerySet(models.QuerySet):
-    def update(self, **kwargs):  # noqa: ARG002
+    def update(self, **kwargs):
         raise PermissionError("a systemic issue's history is append-only")
 
     def delete(self):

@@ -29,7 +29,9 @@ def ladder_list_visible(*, user) -> QuerySet[Ladder]:
 class StageOutput(serializers.Serializer):
     index = serializers.IntegerField()
     name = serializers.CharField()
-    role = serializers.CharField(source="responsible", help_text="The role that holds it, or the tier on a multi-agency ladder.")
+    role = serializers.CharField(
+        source="responsible", help_text="The role that holds it, or the tier on a multi-agency ladder.",
+    )
     working_days = serializers.IntegerField(help_text="Response time in working days; 0 means the same day.")
     final = serializers.BooleanField(help_text="An upheld decision here ends the escalation.")
     exceptional = serializers.BooleanField(help_text="Reached only by climbing after a final decision, with a reason.")

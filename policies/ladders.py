@@ -24,7 +24,8 @@ STOKE_CATEGORIES = [
     ("management-oversight", "Inadequate management oversight or supervision of a social worker", STOKE_INFORMAL),
     ("partnership-with-parents", "Lack of effective partnership working with parents", STOKE_INFORMAL),
     ("assessments-late", "Assessments not being completed or progressed in time", STOKE_FORMAL),
-    ("reports-not-shared", "Reports not shared with parents 3 working days before an ICPC or 72 hours before an RCPC", STOKE_FORMAL),
+    ("reports-not-shared",
+     "Reports not shared with parents 3 working days before an ICPC or 72 hours before an RCPC", STOKE_FORMAL),
     ("core-group-minutes", "Core group minutes and updated plan not completed and distributed", STOKE_FORMAL),
     ("key-documents", "Key documents not completed", STOKE_FORMAL),
     ("actions-not-completed", "Non-completion of actions within timescales", STOKE_FORMAL),
@@ -32,7 +33,8 @@ STOKE_CATEGORIES = [
     ("risk-assessment-quality", "Concerns about the quality of risk assessments", STOKE_FORMAL),
     ("policy-not-followed", "Workers not following the council's policy and procedures", STOKE_FORMAL),
     ("discriminatory-practice", "Discriminatory practice", STOKE_FORMAL),
-    ("poor-inter-agency-working", "Poor partnership working amongst agencies compromising the child protection plan", STOKE_FORMAL),
+    ("poor-inter-agency-working",
+     "Poor partnership working amongst agencies compromising the child protection plan", STOKE_FORMAL),
     ("child-participation", "Lack of child participation", STOKE_FORMAL),
     ("drift-and-delay", "Avoidable drift and delay in children's plans", STOKE_FORMAL),
     ("health-provision", "Health provision", STOKE_FORMAL),
@@ -135,7 +137,8 @@ LADDERS = [
         "slug": "wiltshire-multi-agency",
         "name": "Wiltshire case resolution protocol (multi-agency)",
         "partnership": "wiltshire-partnership",
-        "source": "002: Puddleducks Nursery, adopting the Wiltshire Safeguarding Children Board Case Resolution Protocol",
+        "source": "002: Puddleducks Nursery, adopting the Wiltshire Safeguarding Children Board "
+                  "Case Resolution Protocol",
         "description": "Practitioner to practitioner, then manager to manager up the hierarchies to senior "
                        "leaders; serious concerns logged with the QA&P sub-group chair; mediation for stuck "
                        "cases. The protocol sets no fixed timescale: 5 working days a stage is the default.",

@@ -19,10 +19,10 @@ class MissedDeadlineAction(models.TextChoices):
 
 
 class LadderQuerySet(models.QuerySet):
-    def current(self) -> "LadderQuerySet":
+    def current(self) -> LadderQuerySet:
         return self.filter(is_current=True)
 
-    def usable_by(self, user) -> "LadderQuerySet":
+    def usable_by(self, user) -> LadderQuerySet:
         """Current ladders a person may raise on: their organisation's or their partnership's,
         where the ladder names no raiser roles or names the person's role."""
         if getattr(user, "organisation_id", None) is None:
@@ -95,14 +95,14 @@ class Ladder(models.Model):
             return [self.partnership_id]
         return list(self.organisation.partnerships.values_list("pk", flat=True))
 
-    def stage_list(self) -> list["Stage"]:
+    def stage_list(self) -> list[Stage]:
         cached = getattr(self, "_stage_list", None)
         if cached is None:
             cached = list(self.stages.all())
             self._stage_list = cached
         return cached
 
-    def stage(self, index: int) -> "Stage":
+    def stage(self, index: int) -> Stage:
         for stage in self.stage_list():
             if stage.index == index:
                 return stage
@@ -115,7 +115,7 @@ class Ladder(models.Model):
     def last_index(self) -> int:
         return max(stage.index for stage in self.stage_list())
 
-    def rule_for(self, risk_level: str) -> "RiskRule":
+    def rule_for(self, risk_level: str) -> RiskRule:
         for rule in self.risk_rules.all():
             if rule.risk_level == risk_level:
                 return rule

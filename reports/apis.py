@@ -80,7 +80,8 @@ class ThemesReportApi(APIView):
         parameters=[
             OpenApiParameter("from", OpenApiTypes.DATE, description="First day of the period, YYYY-MM-DD "
                              "(default: the first day of the month eleven months ago)"),
-            OpenApiParameter("to", OpenApiTypes.DATE, description="Last day of the period, YYYY-MM-DD (default: today)"),
+            OpenApiParameter("to", OpenApiTypes.DATE,
+                             description="Last day of the period, YYYY-MM-DD (default: today)"),
             OpenApiParameter("partnership", OpenApiTypes.STR, description="Partnership slug (your own; optional)"),
             OpenApiParameter("organisation", OpenApiTypes.STR, description="Organisation slug (a PSW's own; optional)"),
         ],

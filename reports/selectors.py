@@ -163,7 +163,9 @@ def report_scope_for(*, user: User, partnership: str | None = None, organisation
     belong to; Http404 for one that does not exist. An administrator may choose any.
     """
     if not user.has_perm("escalations.view_reports"):
-        raise PermissionDenied("Reports are for partnership board members, the QA&P chair and principal social workers.")
+        raise PermissionDenied(
+            "Reports are for partnership board members, the QA&P chair and principal social workers."
+        )
     board_suppression = Suppression(active=True, threshold=settings.REPORT_SMALL_COUNT_THRESHOLD)
     if user.is_superuser:
         if organisation:
@@ -474,7 +476,8 @@ def themes_report(*, scope: ReportScope, period: ReportPeriod, now: dt.datetime 
     category_label = Subquery(
         Category.objects.filter(ladder_id=OuterRef("ladder_id"), slug=OuterRef("category")).values("label")[:1]
     )
-    categories = _grouped(cohort.annotate(category_label=Coalesce(category_label, F("category"), output_field=CharField())), "category_label")
+    labelled = cohort.annotate(category_label=Coalesce(category_label, F("category"), output_field=CharField()))
+    categories = _grouped(labelled, "category_label")
     raising = _grouped(cohort, "raising_organisation__name")
     receiving = [
         (name or "The raising organisation itself (single-agency procedure)", n)

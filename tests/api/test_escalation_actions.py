@@ -260,7 +260,8 @@ def mediating(wiltshire, people):
 
 
 def test_mediation_ending_in_agreement_resolves(act, mediating):
-    response = act("wiltshire-social-worker", mediating, "end-mediation", {"note": "Assessment agreed.", "agreed": True})
+    response = act("wiltshire-social-worker", mediating, "end-mediation",
+                   {"note": "Assessment agreed.", "agreed": True})
     assert response.status_code == 200 and response.json()["state"] == "resolved"
 
 
@@ -397,7 +398,8 @@ def test_without_a_version_a_change_made_during_the_request_is_a_conflict(act, b
 
 @pytest.mark.parametrize("version", ["1", 0, True, 1.5])
 def test_a_version_that_is_not_a_positive_whole_number_is_refused(act, bexley, version):
-    response = act("bexley-team-manager", bexley, "respond", {"decision": "agree", "rationale": "x", "version": version})
+    response = act("bexley-team-manager", bexley, "respond",
+                   {"decision": "agree", "rationale": "x", "version": version})
     assert response.status_code == 400 and "version" in response.json()
 
 

@@ -94,7 +94,8 @@ def test_bad_input_names_the_field_with_a_reason_and_saves_nothing(api, bexley_c
 
 
 def test_malformed_json_is_a_400_not_a_server_error(api):
-    response = api("bexley-practitioner").post("/api/v1/escalations/", data='{"case": ', content_type="application/json")
+    response = api("bexley-practitioner").post("/api/v1/escalations/", data='{"case": ',
+                                               content_type="application/json")
     assert response.status_code == 400 and "non_field_errors" in response.json()
 
 

@@ -135,9 +135,11 @@ def test_filters_overdue_true_and_false(api, raise_escalation, travel):
 
 def test_filters_holder_me_and_raised_by_me(api, raise_escalation):
     esc = raise_escalation("bexley-practitioner", "bexley-internal")
-    assert [i["id"] for i in results(api("bexley-team-manager").get("/api/v1/escalations/", {"holder": "me"}))] == [esc.pk]
+    held = results(api("bexley-team-manager").get("/api/v1/escalations/", {"holder": "me"}))
+    assert [i["id"] for i in held] == [esc.pk]
     assert results(api("bexley-team-manager").get("/api/v1/escalations/", {"raised_by": "me"})) == []
-    assert [i["id"] for i in results(api("bexley-practitioner").get("/api/v1/escalations/", {"raised_by": "me"}))] == [esc.pk]
+    raised = results(api("bexley-practitioner").get("/api/v1/escalations/", {"raised_by": "me"}))
+    assert [i["id"] for i in raised] == [esc.pk]
 
 
 @pytest.mark.parametrize("query, field", [

@@ -42,7 +42,9 @@ def test_a_multi_agency_ladder_names_tiers_and_its_partnership(api):
     ladder = next(item for item in results(api("wiltshire-social-worker").get("/api/v1/ladders/"))
                   if item["slug"] == "wiltshire-multi-agency")
     assert ladder["partnership"] == "wiltshire-partnership" and ladder["multi_agency"] is True
-    assert [stage["role"] for stage in ladder["stages"]] == ["practitioner", "manager", "senior_manager", "senior_leader"]
+    assert [stage["role"] for stage in ladder["stages"]] == [
+        "practitioner", "manager", "senior_manager", "senior_leader",
+    ]
 
 
 def test_a_ladder_only_some_roles_raise_on_says_who_may(api):
@@ -78,7 +80,9 @@ def test_listing_ladders_takes_the_same_number_of_queries_however_many_there_are
     count_one, queries_one = queries()
     bexley = ladders["bexley-internal"].organisation
     for n in range(5):
-        ladder = type(ladders["bexley-internal"]).objects.create(slug=f"extra-{n}", name=f"Extra {n}", organisation=bexley)
+        ladder = type(ladders["bexley-internal"]).objects.create(
+            slug=f"extra-{n}", name=f"Extra {n}", organisation=bexley,
+        )
         Stage.objects.create(ladder=ladder, index=0, name="Team Manager", role="team_manager", working_days=1)
         Category.objects.create(ladder=ladder, slug="other", label="Other")
         RiskRule.objects.create(ladder=ladder, risk_level="standard")

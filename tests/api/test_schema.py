@@ -31,7 +31,7 @@ def test_the_schema_is_valid_openapi_3(schema):
 
 def test_every_endpoint_is_in_the_schema_with_a_description(schema):
     found = {(path, method) for path, item in schema["paths"].items() for method in item}
-    assert OPERATIONS <= found
+    assert found >= OPERATIONS
     for path, method in OPERATIONS:
         assert schema["paths"][path][method]["description"], (path, method)
 

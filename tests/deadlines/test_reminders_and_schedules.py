@@ -6,15 +6,15 @@ from io import StringIO
 from unittest import mock
 
 import pytest
-from django.core.management import call_command
 from celery.exceptions import Retry
+from django.core.management import call_command
 from django.db import DatabaseError, OperationalError
 from django_celery_beat.models import PeriodicTask
 
 from deadlines import schedules, tasks
 from deadlines.sweep import deadline_reminders_send
-from escalations import services
 from escalation_tracker.celery import app
+from escalations import services
 from notifications.models import Kind, Notification
 from tests.conftest import LONDON, at
 
@@ -157,7 +157,8 @@ def test_setup_clock_moves_schedules_made_with_the_old_task_names_to_the_new_one
     call_command("setup_clock", stdout=out)
     rows = beat_rows()
     assert rows[schedules.SWEEP_NAME].task == "deadlines.tasks.sweep_deadlines"
-    assert rows[schedules.MORNING_NAME].task == rows[schedules.LEAD_NAME].task == "deadlines.tasks.send_deadline_reminders"
+    assert rows[schedules.MORNING_NAME].task == "deadlines.tasks.send_deadline_reminders"
+    assert rows[schedules.LEAD_NAME].task == "deadlines.tasks.send_deadline_reminders"
     assert rows[schedules.DIGEST_NAME].task == "notifications.tasks.send_daily_digests"
     assert not rows[schedules.LEAD_NAME].enabled  # the pause made in the admin is kept
     assert PeriodicTask.objects.count() == 5
@@ -197,9 +198,11 @@ def test_the_clock_tasks_are_acked_late_and_retried_soon_with_backoff():
 
 
 def test_a_database_error_asks_for_a_retry_within_seconds(ladders):
-    with mock.patch.object(tasks, "deadlines_sweep", side_effect=OperationalError("database is locked")):
-        with pytest.raises(Retry) as retried:
-            tasks.sweep_deadlines.apply()
+    with (
+        mock.patch.object(tasks, "deadlines_sweep", side_effect=OperationalError("database is locked")),
+        pytest.raises(Retry) as retried,
+    ):
+        tasks.sweep_deadlines.apply()
     assert isinstance(retried.value.exc, OperationalError)
     assert retried.value.when <= 5  # the first backoff step: seconds, not a long ETA
 

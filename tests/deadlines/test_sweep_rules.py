@@ -186,7 +186,8 @@ def test_overall_timescale_is_notified_while_a_decision_awaits_acceptance(raise_
 
 
 # --- what stops the rule -------------------------------------------------------------------------------
-def test_a_meeting_arranged_before_the_deadline_stops_the_rule_but_not_the_overdue_flag(raise_escalation, people, travel):
+def test_a_meeting_arranged_before_the_deadline_stops_the_rule_but_not_the_overdue_flag(
+        raise_escalation, people, travel):
     travel(at(2026, 11, 10, 9, 0))
     esc = raise_escalation("bexley-practitioner", "bexley-internal", risk_level="significant_harm")
     travel(at(2026, 11, 10, 12, 0))

@@ -143,7 +143,9 @@ def test_an_attachment_is_kept_privately_and_written_on_the_timeline(raise_escal
         escalation=esc, actor=people["bexley-team-manager"], upload=upload("minutes.pdf", PDF),
         description="Minutes of the meeting on 4 November",
     )
-    assert (attachment.original_name, attachment.content_type, attachment.size) == ("minutes.pdf", "application/pdf", len(PDF))
+    assert (attachment.original_name, attachment.content_type, attachment.size) == (
+        "minutes.pdf", "application/pdf", len(PDF),
+    )
     assert attachment.uploaded_by == people["bexley-team-manager"]
     on_disk = private_root / attachment.file.name
     assert on_disk.read_bytes() == PDF

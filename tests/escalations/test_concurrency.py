@@ -25,7 +25,7 @@ def race(*calls):
         try:
             barrier.wait(timeout=10)
             outcomes[index] = call()
-        except Exception as exc:  # noqa: BLE001 - the outcome is what the test inspects
+        except Exception as exc:  # the outcome is what the test inspects
             outcomes[index] = exc
         finally:
             thread_connection.close()

@@ -53,7 +53,8 @@ def test_raised_standard_does_not_alert_the_psw_nor_tell_the_raiser(bexley):
     assert not Notification.objects.filter(recipient=bexley.raised_by).exists()
 
 
-def test_raised_at_significant_harm_tells_the_service_manager_the_line_manager_and_alerts_the_psw(raise_escalation, travel):
+def test_raised_at_significant_harm_tells_the_service_manager_the_line_manager_and_alerts_the_psw(
+        raise_escalation, travel):
     travel(TUESDAY_10AM)
     escalation = raise_escalation("bexley-practitioner", "bexley-internal", risk_level="significant_harm")
     assert told(Kind.ESCALATION_RAISED, escalation) == {"bexley-service-manager", "bexley-team-manager"}
@@ -159,7 +160,8 @@ def test_resolved_by_the_psw_accepting_reaches_the_raiser(bexley, people):
 
 
 def test_withdrawn_tells_the_holder(bexley, people):
-    services.escalation_withdraw(escalation=bexley, actor=people["bexley-practitioner"], reason="Resolved in supervision.")
+    services.escalation_withdraw(escalation=bexley, actor=people["bexley-practitioner"],
+                                 reason="Resolved in supervision.")
     assert told(Kind.WITHDRAWN, bexley) == {"bexley-team-manager"}
 
 
@@ -190,7 +192,8 @@ def test_board_logged_tells_the_partnerships_qap_chair_and_the_raiser(wiltshire,
 
 
 def test_board_logged_never_tells_the_board_member(wiltshire, people):
-    services.escalation_log_with_board(escalation=wiltshire, actor=people["puddleducks-practitioner"], reason="Serious.")
+    services.escalation_log_with_board(escalation=wiltshire, actor=people["puddleducks-practitioner"],
+                                       reason="Serious.")
     assert told(Kind.BOARD_LOGGED, wiltshire) == {"wiltshire-qap-chair"}
     assert not Notification.objects.filter(recipient__username="wiltshire-board-member").exists()
 
@@ -206,7 +209,8 @@ def test_mediation_started_tells_both_organisations_participants_and_the_mediato
 
 
 def test_mediation_started_tells_the_qap_chair_once_the_case_is_logged_with_the_board(wiltshire, people):
-    services.escalation_log_with_board(escalation=wiltshire, actor=people["puddleducks-practitioner"], reason="Serious.")
+    services.escalation_log_with_board(escalation=wiltshire, actor=people["puddleducks-practitioner"],
+                                       reason="Serious.")
     services.escalation_start_mediation(escalation=wiltshire, actor=people["wiltshire-social-worker"],
                                         mediator=people["wiltshire-head-of-service"])
     assert "wiltshire-qap-chair" in told(Kind.MEDIATION_STARTED, wiltshire)

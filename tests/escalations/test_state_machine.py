@@ -185,7 +185,9 @@ def test_uphold_at_a_final_stage_resolves(raise_escalation, people):
     assert esc.state == State.RESOLVED and esc.resolved_at is not None and esc.closed_at is not None
     assert_entry(one_new_entry(esc, n), action="respond", from_state="open", to_state="resolved",
                  stage_index=3, actor=people["bexley-deputy-director"])
-    assert Notification.objects.filter(escalation=esc, kind="resolved", recipient=people["bexley-practitioner"]).exists()
+    assert Notification.objects.filter(
+        escalation=esc, kind="resolved", recipient=people["bexley-practitioner"],
+    ).exists()
 
 
 def test_agree_at_a_final_stage_awaits_acceptance(raise_escalation):
@@ -204,7 +206,9 @@ def test_response_without_rationale_is_refused(bexley, people):
         field="rationale")
 
 
-@pytest.mark.parametrize("username", ["bexley-practitioner", "bexley-service-manager", "bexley-psw", "stoke-team-manager"])
+@pytest.mark.parametrize(
+    "username", ["bexley-practitioner", "bexley-service-manager", "bexley-psw", "stoke-team-manager"],
+)
 def test_only_the_holder_responds(bexley, people, username):
     refused(bexley, ActionNotPermitted, lambda: respond(bexley, actor=people[username]))
 
@@ -633,8 +637,8 @@ def test_log_with_board_needs_a_reason(wiltshire, people):
 @pytest.fixture
 def cover(people):
     """A second Bexley team manager, outside the practitioner's line."""
-    return User.objects.create(username="bexley-team-manager-2", organisation=people["bexley-team-manager"].organisation,
-                               role=Role.TEAM_MANAGER)
+    return User.objects.create(username="bexley-team-manager-2",
+                               organisation=people["bexley-team-manager"].organisation, role=Role.TEAM_MANAGER)
 
 
 @pytest.mark.parametrize("username", ["bexley-team-manager", "bexley-service-manager", "bexley-psw"])

@@ -42,7 +42,9 @@ def test_a_double_notify_sends_one_email_per_person(escalation, django_capture_o
     with django_capture_on_commit_callbacks(execute=True):
         escalation_notify(kind=Kind.DEADLINE_MISSED, escalation=escalation)
         escalation_notify(kind=Kind.DEADLINE_MISSED, escalation=escalation)
-    assert sorted(m.to[0] for m in mail.outbox) == ["bexley-practitioner@example.org", "bexley-team-manager@example.org"]
+    assert sorted(m.to[0] for m in mail.outbox) == [
+        "bexley-practitioner@example.org", "bexley-team-manager@example.org",
+    ]
 
 
 def test_the_database_refuses_a_duplicate_key(escalation):

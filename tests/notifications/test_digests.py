@@ -71,7 +71,8 @@ def test_a_reader_who_chose_immediate_email_gets_no_digest(escalation):
     assert _digests_to("bexley-service-manager@example.org") == []
 
 
-def test_someone_who_chose_no_email_gets_no_digest_and_moving_to_the_digest_does_not_send_old_news(escalation, people, travel):
+def test_someone_who_chose_no_email_gets_no_digest_and_moving_to_the_digest_does_not_send_old_news(
+        escalation, people, travel):
     preference_set(user=people["bexley-team-manager"], email_frequency="none")
     digests_send(now=at(2026, 11, 11, 7, 0))
     assert _digests_to("bexley-team-manager@example.org") == []
@@ -82,7 +83,8 @@ def test_someone_who_chose_no_email_gets_no_digest_and_moving_to_the_digest_does
     assert _digests_to("bexley-team-manager@example.org") == []
 
 
-def test_an_urgent_notification_goes_at_once_and_not_again_in_the_digest(people, travel, django_capture_on_commit_callbacks):
+def test_an_urgent_notification_goes_at_once_and_not_again_in_the_digest(
+        people, travel, django_capture_on_commit_callbacks):
     travel(at(2026, 11, 10, 10, 0))
     preference_set(user=people["bexley-psw"], email_frequency="daily_digest")
     with django_capture_on_commit_callbacks(execute=True):

@@ -104,25 +104,32 @@ def test_psw_alert_subject_says_it_is_urgent(people, travel):
     travel(at(2026, 11, 10, 10, 0))
     escalation = _raise_on_named_case(people, risk_level="imminent")
     notification = Notification.objects.get(kind=Kind.PSW_ALERT, escalation=escalation)
-    assert message_build(notification).subject.startswith("[Escalation Tracker] Urgent: imminent risk escalation raised")
+    subject = message_build(notification).subject
+    assert subject.startswith("[Escalation Tracker] Urgent: imminent risk escalation raised")
 
 
-def test_mail_is_handed_to_the_backend_only_after_the_transaction_commits(people, travel, django_capture_on_commit_callbacks):
+def test_mail_is_handed_to_the_backend_only_after_the_transaction_commits(
+        people, travel, django_capture_on_commit_callbacks):
     travel(at(2026, 11, 10, 10, 0))
     with django_capture_on_commit_callbacks(execute=True):
         escalation = _raise_on_named_case(people)
         assert mail.outbox == []
     assert [m.to for m in mail.outbox] == [["bexley-team-manager@example.org"]]
-    assert mail.outbox[0].subject == f"[Escalation Tracker] Escalation raised: escalation {escalation.pk}, case LCS-777001"
+    assert mail.outbox[0].subject == (
+        f"[Escalation Tracker] Escalation raised: escalation {escalation.pk}, case LCS-777001"
+    )
     assert Notification.objects.get(kind=Kind.ESCALATION_RAISED).email_sent_at is not None
 
 
 def test_no_mail_leaves_for_a_change_that_rolled_back(people, travel, django_capture_on_commit_callbacks):
     travel(at(2026, 11, 10, 10, 0))
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
-            _raise_on_named_case(people, risk_level="imminent")
-            raise RuntimeError("the request failed after the escalation was written")
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        _raise_on_named_case(people, risk_level="imminent")
+        raise RuntimeError("the request failed after the escalation was written")
     assert callbacks == []
     assert mail.outbox == []
     assert not Notification.objects.exists()
@@ -138,14 +145,17 @@ def test_a_person_without_an_email_address_is_told_in_the_app_only(named, people
     assert Notification.objects.filter(kind=Kind.DEADLINE_REMINDER, recipient=holder, email_sent_at=None).exists()
 
 
-def test_a_digest_reader_gets_no_immediate_mail_for_a_non_urgent_event(named, people, django_capture_on_commit_callbacks):
+def test_a_digest_reader_gets_no_immediate_mail_for_a_non_urgent_event(
+        named, people, django_capture_on_commit_callbacks):
     preference_set(user=people["bexley-team-manager"], email_frequency="daily_digest")
     with django_capture_on_commit_callbacks(execute=True):
-        notification_create_many(kind=Kind.DEADLINE_REMINDER, escalation=named, recipients=[people["bexley-team-manager"]])
+        notification_create_many(kind=Kind.DEADLINE_REMINDER, escalation=named,
+                                 recipients=[people["bexley-team-manager"]])
     assert mail.outbox == []
 
 
-def test_urgent_mail_goes_at_once_even_to_someone_who_chose_no_email(people, travel, django_capture_on_commit_callbacks):
+def test_urgent_mail_goes_at_once_even_to_someone_who_chose_no_email(
+        people, travel, django_capture_on_commit_callbacks):
     preference_set(user=people["bexley-psw"], email_frequency="none")
     travel(at(2026, 11, 10, 10, 0))
     with django_capture_on_commit_callbacks(execute=True):

@@ -132,7 +132,7 @@ def test_marking_all_as_read_marks_only_mine(manager, people, escalation):
 
 
 def test_unread_only_shows_only_unread(manager, people, escalation):
-    first, second = _many(escalation, people["bexley-team-manager"], 2)
+    first, _second = _many(escalation, people["bexley-team-manager"], 2)
     manager.post(reverse("notifications:read", args=[first.pk]))
     html = manager.get(LIST, {"show": "unread"}).content.decode()
     assert "Reminder number 1" in html

@@ -25,7 +25,8 @@ def escalation(raise_escalation, travel):
     return raise_escalation("bexley-practitioner", "bexley-internal")
 
 
-def test_the_psw_digest_lists_whats_overdue_in_the_organisation_once_a_day(escalation, django_capture_on_commit_callbacks):
+def test_the_psw_digest_lists_whats_overdue_in_the_organisation_once_a_day(
+        escalation, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         sent = psw_digests_send(now=MONDAY_9AM)
     assert sent == 1
@@ -33,7 +34,10 @@ def test_the_psw_digest_lists_whats_overdue_in_the_organisation_once_a_day(escal
     assert digest.recipient.username == "bexley-psw"
     assert f"escalation {escalation.pk} (case {escalation.case.reference})" in digest.message
     [email] = [m for m in mail.outbox if m.to == ["bexley-psw@example.org"]]
-    assert email.subject == "[Escalation Tracker] Overdue escalations in London Borough of Bexley Children's Social Care on Monday 16 November 2026"
+    assert email.subject == (
+        "[Escalation Tracker] Overdue escalations in London Borough of Bexley Children's Social Care"
+        " on Monday 16 November 2026"
+    )
     assert f"https://tracker.example.org/escalations/{escalation.pk}/" in email.body
     assert "stage deadline passed at 5pm on Wednesday 11 November 2026" in email.body
 

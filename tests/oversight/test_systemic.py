@@ -32,7 +32,9 @@ def test_the_psw_records_an_open_issue_of_their_organisation(people, raise_escal
     esc = raise_escalation("bexley-practitioner", "bexley-internal")
     issue = create(people, escalation_ids=[esc.pk])
     assert issue.organisation.slug == "bexley"
-    assert (issue.status, issue.raised_by, issue.owner) == ("open", people["bexley-psw"], people["bexley-head-of-service"])
+    assert (issue.status, issue.raised_by, issue.owner) == (
+        "open", people["bexley-psw"], people["bexley-head-of-service"],
+    )
     assert list(issue.escalations.all()) == [esc]
 
 
@@ -101,7 +103,8 @@ def test_the_psw_moves_an_issue_on_and_resolves_it(people):
                                   owner=people["bexley-service-manager"], resolution="")
     assert (issue.status, issue.owner) == ("in_progress", people["bexley-service-manager"])
     issue = systemic_issue_update(issue=issue, actor=people["bexley-psw"], status="resolved",
-                                  owner=people["bexley-service-manager"], resolution="Session timeout raised to 2 hours.")
+                                  owner=people["bexley-service-manager"],
+                                  resolution="Session timeout raised to 2 hours.")
     issue.refresh_from_db()
     assert (issue.status, issue.resolution) == ("resolved", "Session timeout raised to 2 hours.")
 

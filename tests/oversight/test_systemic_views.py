@@ -45,7 +45,9 @@ def test_the_psw_records_an_issue_and_lands_on_it(client, people, raise_escalati
     response = client.post(CREATE, valid_post(people, escalations=f"#{esc.pk}"))
     issue = SystemicIssue.objects.get()
     assert response.status_code == 302 and response.url == detail(issue)
-    assert (issue.kind, issue.owner, issue.raised_by) == ("relations", people["bexley-service-manager"], people["bexley-psw"])
+    assert (issue.kind, issue.owner, issue.raised_by) == (
+        "relations", people["bexley-service-manager"], people["bexley-psw"],
+    )
     assert list(issue.escalations.all()) == [esc]
     page = client.get(response.url).content.decode()
     assert "recorded." in page and "Tension between assessment and safeguarding teams" in page

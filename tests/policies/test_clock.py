@@ -10,7 +10,7 @@ import pytest
 from policies import clock
 from tests.conftest import at
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 D = dt.date
 
 

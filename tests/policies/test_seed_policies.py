@@ -145,7 +145,8 @@ def test_bexley_risk_rules(seeded):
 
 
 @pytest.mark.parametrize(
-    "slug", ["stoke-crm", "stoke-crm-concerns", "wiltshire-multi-agency", "bs3-nursery", "multi-agency-resolution-panel"]
+    "slug",
+    ["stoke-crm", "stoke-crm-concerns", "wiltshire-multi-agency", "bs3-nursery", "multi-agency-resolution-panel"],
 )
 def test_other_ladders_enter_at_stage_zero_and_only_notify_on_a_missed_deadline(seeded, slug):
     ladder = Ladder.objects.current().get(slug=slug)

@@ -5,8 +5,8 @@ figure can be counted on a calendar (October and November 2026 have no bank holi
 """
 import pytest
 
-from escalations import services
 from deadlines.sweep import deadlines_sweep
+from escalations import services
 from organisations.models import Organisation, Partnership
 from tests.conftest import at
 
@@ -38,22 +38,27 @@ def bexley_set(raise_escalation, people, travel):
                                       now=at(2026, 9, 28, 10, 0))
 
     travel(at(2026, 10, 5, 10, 0))
-    e3 = raise_escalation("bexley-practitioner", "bexley-internal", category="communication", now=at(2026, 10, 5, 10, 0))
+    e3 = raise_escalation("bexley-practitioner", "bexley-internal", category="communication",
+                          now=at(2026, 10, 5, 10, 0))
     travel(at(2026, 10, 9, 15, 0))
     e3 = services.escalation_respond(escalation=e3, actor=tm, decision="agree", rationale="Agreed.")
     travel(at(2026, 10, 12, 9, 0))
     made["E3"] = _accept(e3, people)
 
     travel(at(2026, 11, 2, 10, 0))
-    e1 = raise_escalation("bexley-practitioner", "bexley-internal", category="need-for-action", now=at(2026, 11, 2, 10, 0))
-    e2 = raise_escalation("bexley-practitioner", "bexley-internal", category="communication", now=at(2026, 11, 2, 10, 0))
-    e7 = raise_escalation("bexley-practitioner", "bexley-internal", category="need-for-action", now=at(2026, 11, 2, 10, 0))
+    e1 = raise_escalation("bexley-practitioner", "bexley-internal", category="need-for-action",
+                          now=at(2026, 11, 2, 10, 0))
+    e2 = raise_escalation("bexley-practitioner", "bexley-internal", category="communication",
+                          now=at(2026, 11, 2, 10, 0))
+    e7 = raise_escalation("bexley-practitioner", "bexley-internal", category="need-for-action",
+                          now=at(2026, 11, 2, 10, 0))
     travel(at(2026, 11, 2, 11, 0))
     e7 = services.escalation_respond(escalation=e7, actor=tm, decision="agree", rationale="Agreed.")
     e7 = _accept(e7, people)
 
     travel(at(2026, 11, 3, 10, 0))
-    e4 = raise_escalation("bexley-practitioner", "bexley-internal", category="level-of-need", now=at(2026, 11, 3, 10, 0))
+    e4 = raise_escalation("bexley-practitioner", "bexley-internal", category="level-of-need",
+                          now=at(2026, 11, 3, 10, 0))
     e1 = services.escalation_respond(escalation=e1, actor=tm, decision="agree", rationale="Agreed.")
     made["E1"] = _accept(e1, people)
     e2 = services.escalation_respond(escalation=e2, actor=tm, decision="uphold", rationale="Threshold not met.")
@@ -106,7 +111,7 @@ def wiltshire_set(raise_escalation, people, travel):
     for _ in range(2):
         made.append(raise_escalation("wiltshire-social-worker", "wiltshire-multi-agency", receiving="puddleducks",
                                      category="communication", now=at(2026, 11, 2, 10, 0)))
-    for days, escalation in zip((1, 2, 3), made[:3]):
+    for days, escalation in zip((1, 2, 3), made[:3], strict=True):
         travel(at(2026, 11, 2 + days, 10, 0))
         escalation = services.escalation_respond(escalation=escalation, actor=escalation.holder, decision="agree",
                                                  rationale="Agreed.")

@@ -113,8 +113,8 @@ def test_share_resolved_within_timescale(bexley_report):
 
 
 def test_overall_working_days_is_the_target_where_the_ladder_sets_it(people, raise_escalation, travel):
-    from tests.conftest import at
     from escalations import services
+    from tests.conftest import at
 
     travel(at(2026, 11, 2, 10, 0))
     esc = raise_escalation("stoke-crm", "stoke-crm", category="visits-late", now=at(2026, 11, 2, 10, 0))

@@ -115,7 +115,8 @@ def test_the_case_name_is_shown_to_the_owning_organisation_only(client, people, 
 
     nursery = people["puddleducks-practitioner"]
     case_get_or_create(organisation=nursery.organisation, reference="PD-1", display_name="U.V.")
-    esc = raise_escalation("puddleducks-practitioner", "wiltshire-multi-agency", receiving="wiltshire", reference="PD-1")
+    esc = raise_escalation("puddleducks-practitioner", "wiltshire-multi-agency", receiving="wiltshire",
+                           reference="PD-1")
     client.force_login(nursery)
     assert "Case PD-1 (U.V.)" in page(client, esc)
     client.force_login(people["wiltshire-social-worker"])

@@ -111,7 +111,8 @@ def test_a_bad_filter_shows_an_error_summary_and_the_unfiltered_list(client, peo
     client.force_login(people["bexley-practitioner"])
     response = client.get(MINE, {"state": "lost"})
     assert response.status_code == 200
-    assert "There is a problem" in response.content.decode() and "Choose a status from the list" in response.content.decode()
+    html = response.content.decode()
+    assert "There is a problem" in html and "Choose a status from the list" in html
     assert rows(response) == [esc.pk]
 
 
@@ -200,7 +201,10 @@ def test_the_receiving_organisation_s_holder_sees_a_partner_s_escalation(client,
     client.force_login(people["wiltshire-social-worker"])
     response = client.get(AWAITING)
     assert rows(response) == [esc.pk]
-    assert "Raised by Puddleducks Nursery → received by Wiltshire Council Children&#x27;s Social Care" in response.content.decode()
+    assert (
+        "Raised by Puddleducks Nursery → received by Wiltshire Council Children&#x27;s Social Care"
+        in response.content.decode()
+    )
 
 
 # --- My team's escalations ---------------------------------------------------------------------------
