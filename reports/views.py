@@ -17,8 +17,8 @@ from .forms import ReportPeriodForm
 from .selectors import (
     ReportPeriod,
     ReportScope,
-    report_period_parse,
     ThemesReport,
+    report_period_parse,
     report_scope_for,
     themes_report,
 )
