@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.db.models import Count
 from django.utils import timezone
 
+from core.admin import ViewOnlyAdmin, ViewOnlyInline
 from policies.admin import LadderAdmin as PolicyLadderAdmin
 from policies.models import Ladder
 
@@ -9,12 +10,10 @@ from .ladder_versions import ladder_freeze_for_edit
 from .models import LIVE_STATES, Attachment, Escalation, Participant, TimelineEntry
 
 
-class TimelineInline(admin.TabularInline):
+class TimelineInline(ViewOnlyInline):
     """The timeline, read-only: it is never edited, only appended to by the services."""
 
     model = TimelineEntry
-    extra = 0
-    can_delete = False
     fields = ["at", "actor_name", "action", "from_state", "to_state", "stage_index", "note"]
     readonly_fields = fields
     ordering = ["at", "pk"]
@@ -26,30 +25,13 @@ class TimelineInline(admin.TabularInline):
     def actor_name(self, obj: TimelineEntry) -> str:
         return obj.actor_name
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ParticipantInline(admin.TabularInline):
+class ParticipantInline(ViewOnlyInline):
     """Who was drawn in (and so may see it): shown, never changed here."""
 
     model = Participant
-    extra = 0
-    can_delete = False
     fields = ["user", "reason"]
     readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class OverdueFilter(admin.SimpleListFilter):
@@ -65,22 +47,6 @@ class OverdueFilter(admin.SimpleListFilter):
         if self.value() == "no":
             return queryset.not_overdue()
         return queryset
-
-
-class ViewOnlyAdmin(admin.ModelAdmin):
-    """Shown, never changed here: escalations change through the services, the timeline only grows."""
-
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class LadderAdmin(PolicyLadderAdmin):

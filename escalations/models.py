@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField
 
+from core.models import AppendOnlyModel
 from organisations.models import Organisation
 from policies import clock
 from policies.models import RiskLevel, Stage
@@ -225,15 +226,7 @@ class Participant(models.Model):
         return f"user {self.user_id} on escalation {self.escalation_id} ({self.reason})"
 
 
-class TimelineQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise PermissionError("the timeline is append-only")
-
-    def delete(self):
-        raise PermissionError("the timeline is append-only")
-
-
-class TimelineEntry(models.Model):
+class TimelineEntry(AppendOnlyModel):
     """One thing that happened to an escalation: append-only, written on purpose by a service."""
 
     escalation = models.ForeignKey(Escalation, on_delete=models.PROTECT, related_name="timeline")
@@ -249,7 +242,7 @@ class TimelineEntry(models.Model):
     note = models.TextField(blank=True)
     params = models.JSONField(default=dict, blank=True)
 
-    objects = TimelineQuerySet.as_manager()
+    append_only_name = "the timeline"
 
     class Meta:
         ordering = ["at", "pk"]
@@ -258,14 +251,6 @@ class TimelineEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise PermissionError("the timeline is append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("the timeline is append-only")
 
     @property
     def actor_name(self) -> str:

@@ -2,32 +2,21 @@
 through the services, which write the history)."""
 from django.contrib import admin
 
-from escalations.admin import ViewOnlyAdmin
+from core.admin import ViewOnlyAdmin, ViewOnlyInline
 
 from .models import SystemicIssue, SystemicIssueEvent
 
 
-class SystemicIssueEventInline(admin.TabularInline):
+class SystemicIssueEventInline(ViewOnlyInline):
     """The issue's history, read-only: it is never edited, only appended to by the services."""
 
     model = SystemicIssueEvent
-    extra = 0
-    can_delete = False
     fields = ["at", "actor", "kind", "params"]
     readonly_fields = fields
     ordering = ["at", "pk"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(SystemicIssue)

@@ -10,6 +10,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 
+from core.models import AppendOnlyModel
 from escalations.models import Escalation
 
 
@@ -60,15 +61,7 @@ class SystemicIssueEventKind(models.TextChoices):
     ESCALATIONS_UNLINKED = "escalations_unlinked", "Escalations unlinked"
 
 
-class SystemicIssueEventQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise PermissionError("a systemic issue's history is append-only")
-
-    def delete(self):
-        raise PermissionError("a systemic issue's history is append-only")
-
-
-class SystemicIssueEvent(models.Model):
+class SystemicIssueEvent(AppendOnlyModel):
     """One change to a systemic issue, who made it and when: append-only, written by the services."""
 
     issue = models.ForeignKey(SystemicIssue, on_delete=models.PROTECT, related_name="events")
@@ -77,7 +70,7 @@ class SystemicIssueEvent(models.Model):
     at = models.DateTimeField(default=timezone.now)
     params = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
 
-    objects = SystemicIssueEventQuerySet.as_manager()
+    append_only_name = "a systemic issue's history"
 
     class Meta:
         ordering = ["at", "pk"]
@@ -86,10 +79,3 @@ class SystemicIssueEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.kind}"
 
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise PermissionError("a systemic issue's history is append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("a systemic issue's history is append-only")

@@ -82,15 +82,23 @@ def themes(request: HttpRequest) -> HttpResponse:
     })
 
 
-@login_required
-def themes_print(request: HttpRequest) -> HttpResponse:
-    """The whole report on one page laid out for printing or saving as PDF."""
+def _report_from_query(request: HttpRequest) -> tuple[ReportScope, ReportPeriod, ThemesReport] | HttpResponse:
+    """The scope, period and report the query string asks for, or a plain-text 400 naming what is wrong."""
     scope = _scope(request)
     try:
         period = report_period_parse(query=request.GET)
     except ValidationError as exc:
         return HttpResponse(_error_text(exc), status=400, content_type="text/plain; charset=utf-8")
-    report = themes_report(scope=scope, period=period)
+    return scope, period, themes_report(scope=scope, period=period)
+
+
+@login_required
+def themes_print(request: HttpRequest) -> HttpResponse:
+    """The whole report on one page laid out for printing or saving as PDF."""
+    answer = _report_from_query(request)
+    if isinstance(answer, HttpResponse):
+        return answer
+    scope, period, report = answer
     links = _links(scope, period, report.table_names)
     return render(request, "reports/themes_print.html", {
         "scope": scope, "report": report, "period": period, "printable": True,
@@ -101,12 +109,10 @@ def themes_print(request: HttpRequest) -> HttpResponse:
 @login_required
 def themes_csv(request: HttpRequest) -> HttpResponse:
     """One table of the report as a CSV file: ``?table=<name>&from=&to=``."""
-    scope = _scope(request)
-    try:
-        period = report_period_parse(query=request.GET)
-    except ValidationError as exc:
-        return HttpResponse(_error_text(exc), status=400, content_type="text/plain; charset=utf-8")
-    report = themes_report(scope=scope, period=period)
+    answer = _report_from_query(request)
+    if isinstance(answer, HttpResponse):
+        return answer
+    scope, period, report = answer
     name = request.GET.get("table", "")
     if name not in report.table_names:
         return HttpResponse(
