@@ -31,12 +31,19 @@ PAGE_SIZE = 25
 
 
 # --- lists -------------------------------------------------------------------------------------------
-def _list_page(request: HttpRequest, *, base, default_state: str) -> dict:
-    """Filter and paginate a list of escalations; the query count stays flat in the number of rows."""
+def _list_page(request: HttpRequest, *, base, default_state: str, shortcuts_of: str = "") -> dict:
+    """Filter and paginate a list of escalations, each row with the shortcuts of the list ``shortcuts_of``
+    that the person may take now; the query count stays flat in the number of rows."""
     filterset = EscalationListFilter(request.GET or None, queryset=base, ladders=selectors.ladders_in(base),
                                      default_state=default_state)
     page_obj = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    among = shortcuts(shortcuts_of) if shortcuts_of else ()
     return {
+        "rows": [
+            (esc, selectors.escalation_actions_available(user=request.user, escalation=esc, among=among)
+             if among else [])
+            for esc in page_obj.object_list
+        ],
         "filter_form": filterset.form,
         "page_obj": page_obj,
         "escalations": page_obj.object_list,
@@ -49,11 +56,8 @@ def _list_page(request: HttpRequest, *, base, default_state: str) -> dict:
 def mine(request: HttpRequest) -> HttpResponse:
     """Every escalation I raised, with what I can do next."""
     user = request.user
-    context = _list_page(request, base=selectors.escalation_list_raised(user=user), default_state="all")
-    context["rows"] = [
-        (esc, selectors.escalation_actions_available(user=user, escalation=esc, among=shortcuts("mine")))
-        for esc in context["escalations"]
-    ]
+    context = _list_page(request, base=selectors.escalation_list_raised(user=user), default_state="all",
+                         shortcuts_of="mine")
     return render(request, "escalations/mine.html", context)
 
 
@@ -62,11 +66,8 @@ def mine(request: HttpRequest) -> HttpResponse:
 def awaiting(request: HttpRequest) -> HttpResponse:
     """Escalations I hold, those awaiting my response first and the most urgent at the top."""
     user = request.user
-    context = _list_page(request, base=selectors.escalation_list_held(user=user), default_state="live")
-    context["rows"] = [
-        (esc, selectors.escalation_actions_available(user=user, escalation=esc, among=shortcuts("awaiting")))
-        for esc in context["escalations"]
-    ]
+    context = _list_page(request, base=selectors.escalation_list_held(user=user), default_state="live",
+                         shortcuts_of="awaiting")
     context["tab"] = "held"
     return render(request, "escalations/awaiting.html", context)
 
@@ -78,7 +79,6 @@ def team(request: HttpRequest) -> HttpResponse:
     user = request.user
     below = user.reports_below()
     context = _list_page(request, base=selectors.escalation_list_team(user=user, below=below), default_state="live")
-    context["rows"] = [(esc, []) for esc in context["escalations"]]
     context["tab"] = "team"
     context["has_team"] = bool(below)
     return render(request, "escalations/awaiting.html", context)
