@@ -1,9 +1,7 @@
 """Who may read and who may change an organisation's systemic issues register (Bexley 4.4)."""
 from __future__ import annotations
 
-from organisations.models import Role, User
-
-BOARD_ROLES = (Role.BOARD_MEMBER, Role.QAP_CHAIR)
+from organisations.models import BOARD_ROLES, Role, User
 
 
 def systemic_issue_can_view_register(user: User) -> bool:

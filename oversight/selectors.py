@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from escalations.models import AWAITING_HOLDER, LIVE_STATES, Escalation, State, TimelineEntry
-from organisations.models import Organisation, Team, User
+from escalations.models import AWAITING_HOLDER, LIVE_STATES, Escalation, State, TimelineEntry, overdue_condition
+from organisations.models import BOARD_ROLES, Organisation, Team, User
 from policies.models import Category, Ladder, RiskLevel
 
 from .models import SystemicIssue, SystemicIssueEvent
-from .rules import BOARD_ROLES, systemic_issue_can_view_register
+from .rules import systemic_issue_can_view_register
 
 
 # --- time spent at each level ------------------------------------------------------------------------
@@ -99,10 +99,6 @@ RISK_ORDER = Case(
 )
 
 
-def _overdue_q(now: dt.datetime) -> Q:
-    return Q(state__in=AWAITING_HOLDER, stage_deadline__lte=now) | Q(state__in=LIVE_STATES, overall_deadline__lte=now)
-
-
 def psw_escalations(*, user: User) -> QuerySet[Escalation]:
     """Every live escalation the PSW's organisation raised or receives (and the PSW may see)."""
     if not user.organisation_id:
@@ -122,7 +118,7 @@ def psw_overview_counts(*, user: User, now: dt.datetime | None = None) -> dict[s
         meeting_arranged=Count("pk", filter=Q(state=State.MEETING_ARRANGED)),
         responded=Count("pk", filter=Q(state=State.RESPONDED)),
         in_mediation=Count("pk", filter=Q(state=State.IN_MEDIATION)),
-        overdue=Count("pk", filter=_overdue_q(now)),
+        overdue=Count("pk", filter=overdue_condition(now)),
         high_risk=Count("pk", filter=Q(risk_level__in=[RiskLevel.SIGNIFICANT_HARM, RiskLevel.IMMINENT])),
     )
 
