@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 from typing import NamedTuple
 
 from django.utils import timezone
+
+from policies.clock import LONDON
 
 from .models import Kind
 
@@ -18,11 +21,13 @@ CLOCK = "The deadline clock"  # the actor of what the clock does (CONTRACT secti
 WITHHELD = "[name withheld]"
 
 
+# The clock's batches name the same few deadlines in thousands of lines: each is worded once.
+@lru_cache(maxsize=4096)
 def when(instant: dt.datetime | None) -> str:
     """Say a moment in words, in London time: "5pm on Tuesday 3 November 2026" (GOV.UK style)."""
     if instant is None:
         return "no deadline"
-    local = timezone.localtime(instant)
+    local = timezone.localtime(instant, LONDON)
     hour = local.hour % 12 or 12
     suffix = "am" if local.hour < 12 else "pm"
     clock = f"{hour}{suffix}" if local.minute == 0 else f"{hour}:{local.minute:02d}{suffix}"
