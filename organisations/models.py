@@ -33,13 +33,20 @@ class Role(models.TextChoices):
     DESIGNATED_SAFEGUARDING_LEAD = "designated_safeguarding_lead", "Designated safeguarding lead"
     NURSERY_MANAGER = "nursery_manager", "Nursery manager"
     OWNER = "owner", "Owner"
+    LEGAL_ADVISER = "legal_adviser", "Legal adviser"
     QAP_CHAIR = "qap_chair", "QA&P sub-group chair"
     BOARD_MEMBER = "board_member", "Partnership board member"
+    ORG_ADMIN = "org_admin", "Organisation administrator"
+    PARTNERSHIP_ADMIN = "partnership_admin", "Partnership administrator"
 
 
 # The partnership's roles, who belong to no organisation's staff: they see aggregates (and the QA&P chair,
 # escalations logged with the board), never raise or hold one.
 BOARD_ROLES = (Role.BOARD_MEMBER, Role.QAP_CHAIR)
+
+# The people who run the product for an organisation or a partnership: they never raise, hold or see
+# an escalation (CONTRACT section 8.6 and the administration pages).
+ADMIN_ROLES = (Role.ORG_ADMIN, Role.PARTNERSHIP_ADMIN)
 
 
 class Tier(models.TextChoices):
@@ -94,6 +101,10 @@ class Organisation(models.Model):
     close_of_business = models.TimeField(default=dt.time(17, 0), help_text="Deadlines fall at this local time.")
     emergency_contacts = models.TextField(
         blank=True, help_text="Shown before anything else when someone raises an imminent-risk escalation."
+    )
+    out_of_hours_contacts = models.TextField(
+        blank=True, help_text="Who to call outside working hours (an emergency duty team); shown beside the "
+                              "emergency contacts and when a same-day escalation is raised after close of business.",
     )
     active_staff = models.PositiveIntegerField(
         default=0, help_text="Staff count used for 'escalations per 100 staff' (0: count active users)."
@@ -224,3 +235,45 @@ class User(AbstractUser):
             frontier = [i for i in ids if i not in below and i != self.pk]
             below.update(frontier)
         return below
+
+
+class AbsenceQuerySet(models.QuerySet):
+    def on(self, day: dt.date) -> AbsenceQuerySet:
+        """The absences that include ``day`` (both ends count)."""
+        return self.filter(starts_on__lte=day, ends_on__gte=day)
+
+    def absent_ids(self, day: dt.date) -> set[int]:
+        """The ids of the people away on ``day``."""
+        return set(self.on(day).values_list("person_id", flat=True))
+
+
+class Absence(models.Model):
+    """A recorded absence (CONTRACT section 8.5): new stages skip the person, and the live stages they hold
+    pass to the cover (or to the next holder) from 00:00 local on ``starts_on``."""
+
+    person = models.ForeignKey(User, on_delete=models.CASCADE, related_name="absences")
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    cover = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="covering",
+        help_text="Who takes the person's stages while they are away (blank: the next holder by the usual rule).",
+    )
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="absences_recorded")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    handed_over_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the clock passed the person's live stages on (once per absence)."
+    )
+
+    objects = AbsenceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-starts_on", "-pk"]
+        indexes = [models.Index(fields=["person", "starts_on", "ends_on"], name="absence_person_dates")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")), name="absence_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} away {self.starts_on:%d/%m/%Y}–{self.ends_on:%d/%m/%Y}"
