@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "deadlines",
     "notifications",
     "reports",
+    "administration",
     "demo",
 ]
 

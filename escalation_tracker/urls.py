@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from administration.views import PasswordSetView
 from organisations.forms import SignInForm
 
 from . import views
@@ -12,6 +13,8 @@ urlpatterns = [
          name="login"),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz/", views.healthz, name="healthz"),
+    path("set-password/<uidb64>/<token>/", PasswordSetView.as_view(), name="password_set"),
+    path("administration/", include("administration.urls")),
     path("escalations/", include("escalations.urls")),
     path("escalations/", include("oversight.urls")),
     path("notifications/", include("notifications.urls")),

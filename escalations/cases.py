@@ -16,9 +16,9 @@ from .models import Escalation
 def case_list_visible(*, user: User | AnonymousUser) -> QuerySet[Case]:
     """Cases this person may see, with their organisation, by reference.
 
-    Board users see none (aggregates only); a superuser sees every case.
+    Board users see none (aggregates only), nor do administrators; a superuser sees every case.
     """
-    if not user.is_authenticated or (user.is_board_user and not user.is_superuser):
+    if not user.is_authenticated or ((user.is_board_user or user.is_administrator) and not user.is_superuser):
         return Case.objects.none()
     cases = Case.objects.all() if user.is_superuser else (
         Case.objects.of_organisation(user.organisation_id)

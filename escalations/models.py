@@ -60,6 +60,8 @@ class EscalationQuerySet(models.QuerySet["Escalation"]):
 
         if user.role == Role.BOARD_MEMBER:
             return self.none()  # board members see aggregates only
+        if user.is_administrator:
+            return self.none()  # administrators run the organisation, never its cases (CONTRACT 8.6)
         if user.role == Role.QAP_CHAIR:
             if user.partnership_id is None:
                 return self.none()

@@ -69,7 +69,7 @@ def is_board_member(user) -> bool:
 
 @rules.predicate
 def is_staff_member(user) -> bool:
-    return user.organisation_id is not None and not user.is_board_user
+    return user.organisation_id is not None and not user.is_board_user and not user.is_administrator
 
 
 def action_permissions_add() -> None:

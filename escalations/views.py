@@ -51,10 +51,17 @@ def _list_page(request: HttpRequest, *, base, default_state: str, shortcuts_of: 
     }
 
 
+def _refuse_administrators(request: HttpRequest) -> None:
+    """An administrator runs the organisation and never sees its escalations (CONTRACT 8.6)."""
+    if request.user.is_administrator:
+        raise PermissionDenied("Administrators manage the organisation; they do not take part in escalations.")
+
+
 @login_required
 @require_GET
 def mine(request: HttpRequest) -> HttpResponse:
     """Every escalation I raised, with what I can do next."""
+    _refuse_administrators(request)
     user = request.user
     context = _list_page(request, base=selectors.escalation_list_raised(user=user), default_state="all",
                          shortcuts_of="mine")
@@ -65,6 +72,7 @@ def mine(request: HttpRequest) -> HttpResponse:
 @require_GET
 def awaiting(request: HttpRequest) -> HttpResponse:
     """Escalations I hold, those awaiting my response first and the most urgent at the top."""
+    _refuse_administrators(request)
     user = request.user
     context = _list_page(request, base=selectors.escalation_list_held(user=user), default_state="live",
                          shortcuts_of="awaiting")
@@ -76,6 +84,7 @@ def awaiting(request: HttpRequest) -> HttpResponse:
 @require_GET
 def team(request: HttpRequest) -> HttpResponse:
     """My team's escalations: raised or held by anyone below me in the line-management chain."""
+    _refuse_administrators(request)
     user = request.user
     below = user.reports_below()
     context = _list_page(request, base=selectors.escalation_list_team(user=user, below=below), default_state="live")

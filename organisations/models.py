@@ -215,6 +215,11 @@ class User(AbstractUser):
     def is_board_user(self) -> bool:
         return self.role in BOARD_ROLES
 
+    @property
+    def is_administrator(self) -> bool:
+        """An organisation's or partnership's administrator: runs the product, never sees case data."""
+        return self.role in ADMIN_ROLES
+
     def line_managers(self) -> list[User]:
         """Return the chain above this person, nearest first (stops on a loop)."""
         chain: list[User] = []

@@ -135,6 +135,7 @@ LADDERS = [
     },
     {
         "slug": "wiltshire-multi-agency",
+        "timescales_editable": True,  # 002: "Timescales ... will vary from case to case"
         "name": "Wiltshire case resolution protocol (multi-agency)",
         "partnership": "wiltshire-partnership",
         "source": "002: Puddleducks Nursery, adopting the Wiltshire Safeguarding Children Board "
@@ -158,6 +159,7 @@ LADDERS = [
     },
     {
         "slug": "bs3-nursery",
+        "timescales_editable": True,  # 004 sets no response time ("the shortest timescale possible")
         "name": "BS3 escalation policy",
         "organisation": "bs3",
         "source": "004: BS3 Early Education & Childcare, Escalation Policy and Procedure",
@@ -175,6 +177,7 @@ LADDERS = [
     },
     {
         "slug": "multi-agency-resolution-panel",
+        "timescales_editable": True,  # 001, Timescales: "determined locally by the complexity of the issues"
         "name": "Multi-agency professional disagreements and Resolution Panel",
         "partnership": "bristol-partnership",
         "source": "001: a Local Safeguarding Children Board's escalation procedure (generic guide)",

@@ -142,6 +142,9 @@ class Stage(models.Model):
     exceptional = models.BooleanField(
         default=False, help_text="Entered by climbing only after a final decision, with a reason."
     )
+    timescale_editable = models.BooleanField(
+        default=False, help_text="The procedure sets no response time here: the owner's administrator may change it.",
+    )
 
     class Meta:
         ordering = ["ladder", "index"]
@@ -164,6 +167,9 @@ class Category(models.Model):
     label = models.CharField(max_length=300)
     group = models.CharField(max_length=200, blank=True, help_text="e.g. informal or formal concern list.")
     position = models.PositiveIntegerField(default=0)
+    own = models.BooleanField(
+        default=False, help_text="Added by the ladder's organisation or partnership, not read from the procedure.",
+    )
 
     class Meta:
         ordering = ["ladder", "position", "label"]

@@ -46,6 +46,7 @@ def ladder_create(*, definition: dict) -> Ladder:
             ladder=ladder, index=i, name=s["name"], role=s.get("role", ""), tier=s.get("tier", ""),
             in_receiving_organisation=s.get("in_receiving_organisation", in_receiving),
             working_days=s["working_days"], final=s.get("final", False), exceptional=s.get("exceptional", False),
+            timescale_editable=s.get("timescale_editable", definition.get("timescales_editable", False)),
         )
         for i, s in enumerate(definition["stages"])
     ])

@@ -64,3 +64,17 @@ def raise_for_test(*, people: dict, username: str, ladder_slug: str, risk_level:
         receiving_organisation=Organisation.objects.get(slug=receiving) if receiving else None,
         now=now,
     )
+
+
+def administrator_create(*, username: str, organisation: str | None = None, partnership: str | None = None):
+    """An organisation's administrator (``organisation``) or a partnership's (``partnership``), by slug.
+
+    The demo's ``bexley-org-admin`` is ``administrator_create(username="bexley-org-admin", organisation="bexley")``.
+    """
+    from organisations.models import Partnership
+
+    if organisation is not None:
+        return UserFactory(username=username, first_name="Ada", last_name="Admin", role=Role.ORG_ADMIN,
+                           organisation=Organisation.objects.get(slug=organisation))
+    return UserFactory(username=username, first_name="Pat", last_name="Admin", role=Role.PARTNERSHIP_ADMIN,
+                       organisation=None, partnership=Partnership.objects.get(slug=partnership))

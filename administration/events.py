@@ -1,0 +1,126 @@
+"""The audit log's rows: one small function per kind, each called by the service that makes the change,
+inside its transaction (never from a signal)."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.utils import timezone
+
+from organisations.models import ClosureDay, Organisation, Team, User
+from policies.models import Category, Ladder
+
+from .models import AuditEntry, AuditKind
+
+
+def _entry(*, actor: User, kind: str, subject: str, before: dict[str, Any] | None = None,
+           after: dict[str, Any] | None = None, at: dt.datetime | None = None) -> AuditEntry:
+    """An unsaved row in the actor's organisation or partnership."""
+    return AuditEntry(
+        at=at or timezone.now(), actor=actor, organisation_id=actor.organisation_id,
+        partnership_id=None if actor.organisation_id else actor.partnership_id,
+        kind=kind, subject=subject[:300], before=before or {}, after=after or {},
+    )
+
+
+def audit_add(entry: AuditEntry) -> AuditEntry:
+    entry.save()
+    return entry
+
+
+def audit_add_many(entries: list[AuditEntry]) -> list[AuditEntry]:
+    return AuditEntry.objects.bulk_create(entries)
+
+
+def person_snapshot(person: User) -> dict[str, Any]:
+    """What the audit log records of a person: never anything about a case."""
+    return {
+        "name": person.get_full_name(),
+        "email": person.email,
+        "role": person.role,
+        "team": person.team.name if person.team_id and person.team else "",
+        "line_manager": person.line_manager.email if person.line_manager_id and person.line_manager else "",
+        "active": person.is_active,
+    }
+
+
+def _who(person: User) -> str:
+    return f"{person.get_full_name() or person.username} <{person.email}>"
+
+
+def person_invited(*, actor: User, person: User, source: str = "page") -> AuditEntry:
+    return _entry(actor=actor, kind=AuditKind.PERSON_INVITED, subject=_who(person),
+                  after={**person_snapshot(person), "source": source})
+
+
+def person_changed(*, actor: User, person: User, before: dict[str, Any], source: str = "page") -> AuditEntry:
+    after = person_snapshot(person)
+    changed = sorted(key for key in after if before.get(key) != after[key])
+    return _entry(actor=actor, kind=AuditKind.PERSON_CHANGED, subject=_who(person),
+                  before={key: before.get(key) for key in changed},
+                  after={**{key: after[key] for key in changed}, "source": source})
+
+
+def person_deactivated(*, actor: User, person: User, sessions_ended: int, tokens_ended: int) -> AuditEntry:
+    return _entry(actor=actor, kind=AuditKind.PERSON_DEACTIVATED, subject=_who(person),
+                  before={"active": True},
+                  after={"active": False, "sessions_ended": sessions_ended, "tokens_ended": tokens_ended})
+
+
+def qap_chair_changed(*, actor: User, previous: User | None, chair: User) -> AuditEntry:
+    return _entry(actor=actor, kind=AuditKind.QAP_CHAIR_CHANGED, subject=_who(chair),
+                  before={"qap_chair": previous.email if previous else ""}, after={"qap_chair": chair.email})
+
+
+def team_created(*, actor: User, team: Team) -> AuditEntry:
+    return _entry(actor=actor, kind=AuditKind.TEAM_CREATED, subject=team.name, after={"name": team.name})
+
+
+def team_renamed(*, actor: User, team: Team, old_name: str) -> AuditEntry:
+    return _entry(actor=actor, kind=AuditKind.TEAM_RENAMED, subject=team.name,
+                  before={"name": old_name}, after={"name": team.name})
+
+
+def team_deleted(*, actor: User, name: str, members: int) -> AuditEntry:
+    return _entry(actor=actor, kind=AuditKind.TEAM_DELETED, subject=name,
+                  before={"name": name, "members": members})
+
+
+def closure_day_added(*, actor: User, day: ClosureDay) -> AuditEntry:
+    return _entry(actor=actor, kind=AuditKind.CLOSURE_DAY_ADDED, subject=f"{day.date:%d %B %Y}",
+                  after={"date": day.date.isoformat(), "reason": day.reason})
+
+
+def closure_day_removed(*, actor: User, date: dt.date, reason: str) -> AuditEntry:
+    return _entry(actor=actor, kind=AuditKind.CLOSURE_DAY_REMOVED, subject=f"{date:%d %B %Y}",
+                  before={"date": date.isoformat(), "reason": reason})
+
+
+def settings_changed(*, actor: User, organisation: Organisation, before: dict[str, Any],
+                     after: dict[str, Any]) -> AuditEntry:
+    changed = sorted(key for key in after if before.get(key) != after[key])
+    return _entry(actor=actor, kind=AuditKind.SETTINGS_CHANGED, subject=organisation.name,
+                  before={key: before[key] for key in changed}, after={key: after[key] for key in changed})
+
+
+def category_added(*, actor: User, category: Category) -> AuditEntry:
+    return _entry(actor=actor, kind=AuditKind.CATEGORY_ADDED, subject=f"{category.label} ({category.ladder.slug})",
+                  after={"ladder": category.ladder.slug, "slug": category.slug, "label": category.label})
+
+
+def category_removed(*, actor: User, ladder: Ladder, slug: str, label: str) -> AuditEntry:
+    return _entry(actor=actor, kind=AuditKind.CATEGORY_REMOVED, subject=f"{label} ({ladder.slug})",
+                  before={"ladder": ladder.slug, "slug": slug, "label": label})
+
+
+def tier_mapping_changed(*, actor: User, organisation: Organisation, before: dict[str, str],
+                         after: dict[str, str]) -> AuditEntry:
+    return _entry(actor=actor, kind=AuditKind.TIER_MAPPING_CHANGED, subject=organisation.name,
+                  before=before, after=after)
+
+
+def timescales_changed(*, actor: User, ladder: Ladder, kept_version: int, before: dict[str, int],
+                       after: dict[str, int]) -> AuditEntry:
+    return _entry(actor=actor, kind=AuditKind.TIMESCALES_CHANGED, subject=f"{ladder.name} (version {ladder.version})",
+                  before={"version": kept_version, "working_days": before},
+                  after={"version": ladder.version, "working_days": after})

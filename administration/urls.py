@@ -1,0 +1,28 @@
+"""The administration pages, under /administration/."""
+from django.urls import path
+
+from . import views
+
+app_name = "administration"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("people/", views.people, name="people"),
+    path("people/invite/", views.person_invite, name="person_invite"),
+    path("people/<int:pk>/", views.person_detail, name="person"),
+    path("people/<int:pk>/deactivate/", views.person_deactivate, name="person_deactivate"),
+    path("people/<int:pk>/qap-chair/", views.qap_chair, name="qap_chair"),
+    path("people/import/", views.import_upload, name="import"),
+    path("people/import/preview/", views.import_preview, name="import_preview"),
+    path("teams/", views.teams, name="teams"),
+    path("teams/<int:pk>/", views.team_detail, name="team"),
+    path("teams/<int:pk>/delete/", views.team_delete, name="team_delete"),
+    path("settings/", views.organisation_settings, name="settings"),
+    path("closure-days/", views.closure_days, name="closure_days"),
+    path("closure-days/<int:pk>/remove/", views.closure_day_remove, name="closure_day_remove"),
+    path("tiers/", views.tiers, name="tiers"),
+    path("ladders/", views.ladders, name="ladders"),
+    path("ladders/<slug:slug>/", views.ladder_detail, name="ladder"),
+    path("ladders/<slug:slug>/categories/", views.category_add, name="category_add"),
+    path("ladders/<slug:slug>/categories/<int:pk>/remove/", views.category_remove, name="category_remove"),
+    path("audit/", views.audit, name="audit"),
+]
