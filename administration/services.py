@@ -228,7 +228,7 @@ def _live_stage_refusal(*, organisation: Organisation, person: User | None = Non
     if stranded:
         n = sum(stranded.values())
         return (f"{n} live {_plural(n, 'stage', 'stages')} ({_stage_words(stranded)}) would have nobody in the "
-                "organisation who may hold them.")
+                f"organisation who may hold {_plural(n, 'it', 'them')}.")
     return None
 
 

@@ -158,14 +158,22 @@ def test_deactivating_someone_who_holds_live_stages_is_refused_with_the_reason_a
 
 def test_deactivating_the_last_person_who_may_hold_a_live_stage_is_refused(admin_client, org_admin, people,
                                                                            raise_escalation):
-    """The Director holds a live imminent-risk stage; a second director may be deactivated, and then the
-    deputy director, who holds nothing, may be too, but never the only one left who may hold a live stage."""
+    """The Director's live imminent-risk stage has lost its holder (deactivated elsewhere); the one other
+    director is the only person left who may take it, so they stay."""
     escalation = raise_escalation("bexley-practitioner", "bexley-internal", risk_level="imminent")
     assert escalation.holder == people["bexley-director"]
+    User.objects.filter(pk=people["bexley-director"].pk).update(is_active=False)
     spare = UserFactory(username="bexley-second-director", organisation=org_admin.organisation, role=Role.DIRECTOR)
+    response = admin_client.post(reverse("administration:person_deactivate", args=[spare.pk]), follow=True)
+    assert "1 live stage (1 at “Director of Children&#x27;s Services”) would have nobody in the organisation" in (
+        response.content.decode())
+    spare.refresh_from_db()
+    assert spare.is_active and not AuditEntry.objects.exists()
+
+    other = UserFactory(username="bexley-third-director", organisation=org_admin.organisation, role=Role.DIRECTOR)
     assert admin_client.post(reverse("administration:person_deactivate", args=[spare.pk])).status_code == 302
     spare.refresh_from_db()
-    assert not spare.is_active
+    assert not spare.is_active and other.is_active
 
 
 def test_an_administrator_cannot_deactivate_themselves(admin_client, org_admin):
