@@ -56,6 +56,13 @@ organisation_admin_only = _only(administers_organisation, "Only the organisation
 partnership_admin_only = _only(administers_partnership, "Only the partnership's administrator can open this page.")
 
 
+def _posted(request: HttpRequest, *, files: bool = False) -> Any:
+    """The form's data on a POST (even an empty one, so that every field is checked), None on a GET."""
+    if request.method != "POST":
+        return (None, None) if files else None
+    return (request.POST, request.FILES) if files else request.POST
+
+
 def _form_page(request: HttpRequest, form: Any, *, title: str, button: str, back: str, back_label: str,
                intro: str = "", extra: dict | None = None) -> HttpResponse:
     return render(request, "administration/form_page.html", {
@@ -116,7 +123,7 @@ def people(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def person_invite(request: HttpRequest) -> HttpResponse:
     user = request.user
-    form = PersonForm(request.POST or None, actor=user)
+    form = PersonForm(_posted(request), actor=user)
     if request.method == "POST" and form.is_valid():
         person = _try(form, lambda: services.staff_invite(actor=user, **form.service_kwargs()))
         if person is not None:
@@ -136,7 +143,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if administers_organisation(user):
         initial = {"name": person.get_full_name(), "role": person.role, "team": person.team_id,
                    "line_manager": person.line_manager_id}
-        form = PersonForm(request.POST or None, actor=user, person=person, initial=initial)
+        form = PersonForm(_posted(request), actor=user, person=person, initial=initial)
         if request.method == "POST" and form.is_valid():
             changed = _try(form, lambda: services.staff_update(actor=user, person=person, **form.service_kwargs()))
             if changed is not None:
@@ -176,7 +183,7 @@ def qap_chair(request: HttpRequest, pk: int) -> HttpResponse:
 @organisation_admin_only
 @require_http_methods(["GET", "POST"])
 def import_upload(request: HttpRequest) -> HttpResponse:
-    form = ImportForm(request.POST or None, request.FILES or None)
+    form = ImportForm(*_posted(request, files=True))
     if request.method == "POST" and form.is_valid():
         content = form.cleaned_data["file"].read()
         try:
@@ -222,7 +229,7 @@ def import_preview(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def teams(request: HttpRequest) -> HttpResponse:
     user = request.user
-    form = TeamForm(request.POST or None)
+    form = TeamForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         team = _try(form, lambda: services.team_create(actor=user, name=form.cleaned_data["name"]))
         if team is not None:
@@ -236,7 +243,7 @@ def teams(request: HttpRequest) -> HttpResponse:
 def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     team = selectors.team_get(actor=user, pk=pk)
-    form = TeamForm(request.POST or None, initial={"name": team.name})
+    form = TeamForm(_posted(request), initial={"name": team.name})
     if request.method == "POST" and form.is_valid():
         renamed = _try(form, lambda: services.team_rename(actor=user, team=team, name=form.cleaned_data["name"]))
         if renamed is not None:
@@ -264,7 +271,7 @@ def team_delete(request: HttpRequest, pk: int) -> HttpResponse:
 def organisation_settings(request: HttpRequest) -> HttpResponse:
     user = request.user
     organisation = user.organisation
-    form = SettingsForm(request.POST or None, initial={
+    form = SettingsForm(_posted(request), initial={
         "close_of_business": organisation.close_of_business, "emergency_contacts": organisation.emergency_contacts,
         "out_of_hours_contacts": organisation.out_of_hours_contacts,
     })
@@ -281,7 +288,7 @@ def organisation_settings(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def closure_days(request: HttpRequest) -> HttpResponse:
     user = request.user
-    form = ClosureDayForm(request.POST or None)
+    form = ClosureDayForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         day = _try(form, lambda: services.closure_day_add(actor=user, **form.cleaned_data))
         if day is not None:
@@ -307,7 +314,7 @@ def closure_day_remove(request: HttpRequest, pk: int) -> HttpResponse:
 def tiers(request: HttpRequest) -> HttpResponse:
     user = request.user
     current = dict(user.organisation.tier_mappings.values_list("role", "tier"))
-    form = TierMappingForm(request.POST or None, initial=current)
+    form = TierMappingForm(_posted(request), initial=current)
     if request.method == "POST" and form.is_valid() and _try(
         form, lambda: services.tier_mapping_set(actor=user, mapping=form.cleaned_data)
     ) is not None:
@@ -331,7 +338,7 @@ def ladders(request: HttpRequest) -> HttpResponse:
 def ladder_detail(request: HttpRequest, slug: str) -> HttpResponse:
     user = request.user
     ladder = selectors.ladder_get(actor=user, slug=slug)
-    form = TimescalesForm(request.POST or None, ladder=ladder)
+    form = TimescalesForm(_posted(request), ladder=ladder)
     if request.method == "POST" and form.is_valid():
         saved = _try(form, lambda: services.ladder_timescales_set(actor=user, ladder=ladder,
                                                                   working_days=form.working_days()))
