@@ -215,7 +215,8 @@ def _live_stage_refusal(*, organisation: Organisation, person: User | None = Non
     stranded: Counter[str] = Counter()
     for escalation, stage in _live_stages_held_in(organisation):
         before, after = eligible(stage, tiers_before), eligible(stage, tiers)
-        if staff_before.get(escalation.holder_id) in before and staff_after.get(escalation.holder_id) not in after:
+        holder = escalation.holder_id or 0
+        if staff_before.get(holder, "") in before and staff_after.get(holder, "") not in after:
             lost[stage.name] += 1
         if before & present_before and not after & present_after:
             stranded[stage.name] += 1
@@ -271,6 +272,8 @@ def _invitations_send(people: Iterable[User]) -> None:
 def staff_invite(*, actor: User, name: str, email: str, role: str, team: Team | None = None,
                  line_manager: User | None = None) -> User:
     """Create a member of staff (or of the partnership) without a password and send the set-password e-mail."""
+    allowed: tuple[str, ...]
+    organisation: Organisation | None
     if administers_partnership(actor):
         organisation, allowed = None, PARTNERSHIP_ROLES
     else:
@@ -370,7 +373,7 @@ def qap_chair_set(*, actor: User, person: User) -> User:
     if person.role == Role.QAP_CHAIR:
         return person
     previous = User.objects.select_for_update().filter(
-        partnership_id=actor.partnership_id, organisation__isnull=True, role=Role.QAP_CHAIR, is_active=True
+        partnership=actor.partnership, organisation__isnull=True, role=Role.QAP_CHAIR, is_active=True
     ).first()
     if previous is not None:
         held = live_stages_held_by(previous)
@@ -495,8 +498,8 @@ def _settings_snapshot(organisation: Organisation) -> dict[str, str]:
 def organisation_settings_update(*, actor: User, close_of_business: dt.time | None, emergency_contacts: str,
                                  out_of_hours_contacts: str) -> Organisation:
     """Set the close of business (when deadlines fall) and the emergency and out-of-hours contacts."""
-    organisation = _require_organisation_admin(actor)
-    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    own = _require_organisation_admin(actor)
+    organisation: Organisation = Organisation.objects.select_for_update().get(pk=own.pk)
     errors: Errors = {}
     if close_of_business is None:
         errors.setdefault("close_of_business", []).append("Enter the close of business, like 17:00.")

@@ -241,20 +241,20 @@ def staff_import_plan(*, organisation: Organisation, records: list[dict[str, str
     for row in rows:
         if row.errors or row.person is None:
             continue
-        person = row.person
+        existing: User = row.person
         wanted = {
-            "name": (_full_name(person), row.name),
-            "role": (person.role, row.role),
-            "team": (_team_name(person), teams[row.team.lower()].name if row.team.lower() in teams else row.team),
-            "line manager": (_manager_email(person), row.manager_email),
-            "active": ("yes" if person.is_active else "no", "yes"),
+            "name": (_full_name(existing), row.name),
+            "role": (existing.role, row.role),
+            "team": (_team_name(existing), teams[row.team.lower()].name if row.team.lower() in teams else row.team),
+            "line manager": (_manager_email(existing), row.manager_email),
+            "active": ("yes" if existing.is_active else "no", "yes"),
         }
         row.changes = {key: pair for key, pair in wanted.items() if pair[0] != pair[1]}
-    new_teams = sorted({row.team for row in rows if row.team and row.team.lower() not in teams and not row.errors},
-                       key=str.lower)
-    seen: set[str] = set()
-    new_teams = [name for name in new_teams if not (name.lower() in seen or seen.add(name.lower()))]
-    return ImportPlan(rows=rows, new_teams=new_teams)
+    new_teams: dict[str, str] = {}  # one new team a name, whatever its case
+    for row in rows:
+        if row.team and row.team.lower() not in teams and not row.errors:
+            new_teams.setdefault(row.team.lower(), row.team)
+    return ImportPlan(rows=rows, new_teams=sorted(new_teams.values(), key=str.lower))
 
 
 def _loops_find(*, rows: list[ImportRow], in_file: dict[str, ImportRow], manager_of: dict[str, str],
