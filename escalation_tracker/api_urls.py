@@ -2,6 +2,7 @@
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from administration.apis import AuditApi, PeopleApi, PersonDeactivateApi, StaffImportApi
 from core.api import api_not_found
 from escalations.apis import ACTION_APIS, EscalationDetailApi, EscalationListCreateApi
 from escalations.case_apis import CaseListCreateApi
@@ -23,6 +24,11 @@ v1 = [
     path("notifications/", NotificationListApi.as_view(), name="api-notifications"),
     path("notifications/<int:id>/read/", NotificationReadApi.as_view(), name="api-notification-read"),
     path("reports/", include("reports.api_urls")),
+    path("administration/people/", PeopleApi.as_view(), name="api-administration-people"),
+    path("administration/people/import/", StaffImportApi.as_view(), name="api-administration-import"),
+    path("administration/people/<int:id>/deactivate/", PersonDeactivateApi.as_view(),
+         name="api-administration-deactivate"),
+    path("administration/audit/", AuditApi.as_view(), name="api-administration-audit"),
     # Anything else under v1 (a mistyped path, an id that is not a number) is a JSON 404.
     re_path(r"^.*$", api_not_found),
 ]
