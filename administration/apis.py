@@ -189,7 +189,8 @@ class StaffImportApi(APIView):
 
 class AuditOutput(serializers.Serializer):
     at = LondonDateTimeField()
-    actor = serializers.CharField(source="actor.username")
+    actor = serializers.CharField(source="actor.username", allow_null=True, default=None,
+                                  help_text="The administrator's username; null for the platform's set-up.")
     kind = serializers.CharField()
     subject = serializers.CharField()
     before = serializers.DictField()

@@ -23,6 +23,14 @@ def _entry(*, actor: User, kind: str, subject: str, before: dict[str, Any] | Non
     )
 
 
+def organisation_created(*, organisation: Organisation, administrator: User) -> AuditEntry:
+    """The platform's command set the organisation up and invited its first administrator."""
+    return AuditEntry(
+        actor=None, organisation=organisation, kind=AuditKind.ORGANISATION_CREATED, subject=organisation.name,
+        after={"slug": organisation.slug, "kind": organisation.kind, "administrator": administrator.email},
+    )
+
+
 def audit_add(entry: AuditEntry) -> AuditEntry:
     entry.save()
     return entry
@@ -51,6 +59,10 @@ def _who(person: User) -> str:
 def person_invited(*, actor: User, person: User, source: str = "page") -> AuditEntry:
     return _entry(actor=actor, kind=AuditKind.PERSON_INVITED, subject=_who(person),
                   after={**person_snapshot(person), "source": source})
+
+
+def invitation_resent(*, actor: User, person: User) -> AuditEntry:
+    return _entry(actor=actor, kind=AuditKind.INVITATION_RESENT, subject=_who(person), after={"email": person.email})
 
 
 def person_changed(*, actor: User, person: User, before: dict[str, Any], source: str = "page") -> AuditEntry:

@@ -10,7 +10,9 @@ from organisations.models import Organisation, Partnership
 
 
 class AuditKind(models.TextChoices):
+    ORGANISATION_CREATED = "organisation_created", "Organisation created"
     PERSON_INVITED = "person_invited", "Person invited"
+    INVITATION_RESENT = "invitation_resent", "Invitation sent again"
     PERSON_CHANGED = "person_changed", "Person changed"
     PERSON_DEACTIVATED = "person_deactivated", "Person deactivated"
     TEAM_CREATED = "team_created", "Team created"
@@ -33,7 +35,10 @@ class AuditEntry(AppendOnlyModel):
     """
 
     at = models.DateTimeField(default=timezone.now)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        help_text="Empty for the platform's command that set the organisation up (create_organisation).",
+    )
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="audit_entries"
     )

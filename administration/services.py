@@ -34,6 +34,7 @@ from organisations.models import (
     BOARD_ROLES,
     ClosureDay,
     Organisation,
+    OrganisationKind,
     Role,
     Team,
     Tier,
@@ -41,6 +42,7 @@ from organisations.models import (
     User,
 )
 from policies.models import Category, Ladder, Stage
+from policies.services import organisation_seed
 
 from . import events
 from .models import AuditEntry
@@ -267,6 +269,36 @@ def _invitations_send(people: Iterable[User]) -> None:
         transaction.on_commit(lambda: send_invitations.delay(ids))
 
 
+# --- a new organisation -----------------------------------------------------------------------------------
+@transaction.atomic
+def organisation_create(*, slug: str, name: str, kind: str, administrator_name: str,
+                        administrator_email: str) -> tuple[Organisation, User]:
+    """Set up an organisation from nothing: the organisation with its kind's default role → tier mapping,
+    and its first administrator, who is sent the set-password e-mail. Run by the platform's staff."""
+    errors: Errors = {}
+    slug = (slug or "").strip().lower()
+    if not slug or slugify(slug) != slug:
+        errors.setdefault("slug", []).append("Enter a slug of lower-case letters, numbers and hyphens.")
+    elif Organisation.objects.filter(slug=slug).exists():
+        errors.setdefault("slug", []).append("An organisation with this slug exists already.")
+    name = " ".join((name or "").split())
+    if not name:
+        errors.setdefault("name", []).append("Enter the organisation's name.")
+    if kind not in OrganisationKind.values:
+        errors.setdefault("kind", []).append(f"Choose one of: {', '.join(OrganisationKind.values)}.")
+    first, last = _name_parts(errors, administrator_name)
+    email = _email(errors, administrator_email)
+    _raise_if(errors)
+    organisation, _ = organisation_seed(slug=slug, name=name, kind=kind)
+    administrator = User(username=email, email=email, first_name=first, last_name=last, role=Role.ORG_ADMIN,
+                         organisation=organisation)
+    administrator.set_unusable_password()
+    administrator.save()
+    events.audit_add(events.organisation_created(organisation=organisation, administrator=administrator))
+    _invitations_send([administrator])
+    return organisation, administrator
+
+
 # --- staff ------------------------------------------------------------------------------------------------
 @transaction.atomic
 def staff_invite(*, actor: User, name: str, email: str, role: str, team: Team | None = None,
@@ -296,6 +328,19 @@ def staff_invite(*, actor: User, name: str, email: str, role: str, team: Team | 
     person.set_unusable_password()
     person.save()
     events.audit_add(events.person_invited(actor=actor, person=person))
+    _invitations_send([person])
+    return person
+
+
+@transaction.atomic
+def staff_invitation_resend(*, actor: User, person: User) -> User:
+    """Send the set-password e-mail again to someone who has not set a password yet."""
+    _require_administers_person(actor, person)
+    if not person.is_active:
+        raise ActionConflict(f"{person.display_name} is deactivated.")
+    if person.has_usable_password():
+        raise ActionConflict(f"{person.display_name} has set a password already.")
+    events.audit_add(events.invitation_resent(actor=actor, person=person))
     _invitations_send([person])
     return person
 

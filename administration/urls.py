@@ -10,6 +10,7 @@ urlpatterns = [
     path("people/invite/", views.person_invite, name="person_invite"),
     path("people/<int:pk>/", views.person_detail, name="person"),
     path("people/<int:pk>/deactivate/", views.person_deactivate, name="person_deactivate"),
+    path("people/<int:pk>/invite-again/", views.person_reinvite, name="person_reinvite"),
     path("people/<int:pk>/qap-chair/", views.qap_chair, name="qap_chair"),
     path("people/import/", views.import_upload, name="import"),
     path("people/import/preview/", views.import_preview, name="import_preview"),

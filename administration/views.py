@@ -169,6 +169,16 @@ def person_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
+@admin_only
+@require_POST
+def person_reinvite(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    person = selectors.person_get(actor=user, pk=pk)
+    _act(request, lambda: services.staff_invitation_resend(actor=user, person=person),
+         f"The invitation is on its way to {person.email} again.")
+    return redirect("administration:person", pk=person.pk)
+
+
 @partnership_admin_only
 @require_POST
 def qap_chair(request: HttpRequest, pk: int) -> HttpResponse:

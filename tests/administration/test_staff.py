@@ -187,3 +187,22 @@ def test_the_staff_page_lists_the_organisation_only(admin_client, people):
     page = admin_client.get(reverse("administration:people")).content.decode()
     assert 'data-person="bexley-practitioner"' in page
     assert "stoke-" not in page and "wiltshire-" not in page
+
+
+def test_the_invitation_is_sent_again_until_a_password_is_set(admin_client, org_admin,
+                                                              django_capture_on_commit_callbacks):
+    from administration import services
+
+    with django_capture_on_commit_callbacks(execute=True):
+        person = services.staff_invite(actor=org_admin, name="Robin Ashby", email="robin@bexley.example.org",
+                                       role=Role.SOCIAL_WORKER)
+        response = admin_client.post(reverse("administration:person_reinvite", args=[person.pk]), follow=True)
+    assert "on its way to robin@bexley.example.org again" in response.content.decode()
+    assert len(mail.outbox) == 2 and all("/set-password/" in message.body for message in mail.outbox)
+    assert AuditEntry.objects.filter(kind=AuditKind.INVITATION_RESENT).count() == 1
+
+    person.set_password("a-long-pass-phrase-9")
+    person.save()
+    refused = admin_client.post(reverse("administration:person_reinvite", args=[person.pk]), follow=True)
+    assert "has set a password already" in refused.content.decode()
+    assert AuditEntry.objects.filter(kind=AuditKind.INVITATION_RESENT).count() == 1
