@@ -137,3 +137,15 @@ def test_a_password_sign_out_goes_to_the_sign_in_page(client, people):
     response = client.post(reverse("logout"))
     assert response.status_code == 302 and response["Location"] == reverse("login")
     assert _signed_in_as(client) is None
+
+
+def test_the_page_asked_for_is_shown_after_signing_in(browser, bexley_sign_on, people):
+    start = browser.client.get(reverse("sign_in_organisation", args=["bexley"]), {"next": "/escalations/mine/"})
+    response = browser.client.get(browser.through_provider(start["Location"], login="practitioner"))
+    assert response.status_code == 302 and response["Location"] == "/escalations/mine/"
+
+
+def test_a_next_address_on_another_site_is_ignored(browser, bexley_sign_on, people):
+    start = browser.client.get(reverse("sign_in_organisation", args=["bexley"]), {"next": "https://evil.example/"})
+    response = browser.client.get(browser.through_provider(start["Location"], login="practitioner"))
+    assert response.status_code == 302 and response["Location"] == reverse("home")

@@ -121,3 +121,9 @@ def test_the_escalation_api_never_carries_the_name(multi_agency):
     for user in (multi_agency.raised_by, multi_agency.holder):
         body = _api(user).get(f"/api/v1/escalations/{multi_agency.pk}/").content.decode()
         assert "PD-77" in body and "A.B." not in body
+
+
+def test_the_admin_signs_in_to_the_django_admin_not_to_a_psw_overview(client, admin_user):
+    client.force_login(admin_user)
+    response = client.get(reverse("home"))
+    assert response.status_code == 302 and response["Location"] == reverse("admin:index")
