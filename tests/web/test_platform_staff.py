@@ -127,3 +127,12 @@ def test_the_admin_signs_in_to_the_django_admin_not_to_a_psw_overview(client, ad
     client.force_login(admin_user)
     response = client.get(reverse("home"))
     assert response.status_code == 302 and response["Location"] == reverse("admin:index")
+
+
+def test_a_psw_with_a_staff_flag_neither_reads_nor_records_systemic_issues(client, people):
+    psw = people["bexley-psw"]
+    psw.is_staff = True
+    psw.save(update_fields=["is_staff"])
+    client.force_login(psw)
+    assert client.get(reverse("oversight:systemic_list")).status_code == 403
+    assert client.get(reverse("oversight:systemic_create")).status_code == 403
