@@ -33,6 +33,9 @@ ACCOUNTS = {
                      "given_name": "Priya", "family_name": "Patel", "preferred_username": "priya.patel"},
     "newcomer": {"email": "new.starter@bexley.example.org", "email_verified": True,
                  "given_name": "Nia", "family_name": "Starter", "preferred_username": "nia.starter"},
+    "manager": {"email": "tm@elsewhere.example.org", "email_verified": True,
+                "preferred_username": "bexley-team-manager"},
+    "unverified": {"email": "bexley-team-manager@example.org", "email_verified": False},
 }
 
 

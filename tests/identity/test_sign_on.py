@@ -149,3 +149,25 @@ def test_a_next_address_on_another_site_is_ignored(browser, bexley_sign_on, peop
     start = browser.client.get(reverse("sign_in_organisation", args=["bexley"]), {"next": "https://evil.example/"})
     response = browser.client.get(browser.through_provider(start["Location"], login="practitioner"))
     assert response.status_code == 302 and response["Location"] == reverse("home")
+
+
+def test_the_organisation_chooses_the_claim_that_names_the_person(browser, bexley_sign_on, people):
+    bexley_sign_on.claim, bexley_sign_on.matches = "preferred_username", "username"
+    bexley_sign_on.save()
+    assert browser.sign_in("bexley", "manager").status_code == 302
+    assert _signed_in_as(browser.client) == people["bexley-team-manager"]
+
+
+def test_an_email_address_the_provider_has_not_verified_is_refused(browser, bexley_sign_on):
+    response = browser.sign_in("bexley", "unverified")
+    assert response.status_code == 403 and "not verified" in response.content.decode()
+    assert _signed_in_as(browser.client) is None
+
+
+def test_the_same_address_in_another_organisation_is_someone_else(browser, people, oidc_provider):
+    """Stoke's provider vouches for an address that only a Bexley account has: nobody is signed in."""
+    SignOn.objects.create(organisation=Organisation.objects.get(slug="stoke"), issuer=oidc_provider.issuer,
+                          client_id=oidc_provider.client_id, client_secret=oidc_provider.client_secret)
+    response = browser.sign_in("stoke", "practitioner")
+    assert response.status_code == 403 and "You do not have an account" in response.content.decode()
+    assert _signed_in_as(browser.client) is None
