@@ -42,6 +42,20 @@ class Case(models.Model):
     def __str__(self) -> str:
         return self.reference
 
+    def name_readable_by(self, user) -> bool:
+        """Say whether this person may read the child's display name: staff of the owning organisation
+        only, never a partner agency, a board user or a platform account (CONTRACT section 8.6)."""
+        return bool(
+            getattr(user, "is_authenticated", False)
+            and not user.is_platform_staff
+            and user.organisation_id is not None
+            and user.organisation_id == self.organisation_id
+        )
+
+    def display_name_for(self, user) -> str:
+        """The display name as this person may read it: the name, or nothing."""
+        return self.display_name if self.name_readable_by(user) else ""
+
     @property
     def label(self) -> str:
         return f"{self.reference} ({self.display_name})" if self.display_name else self.reference

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "reports",
     "administration",
     "demo",
+    "identity",
 ]
 
 MIDDLEWARE = [
@@ -99,10 +100,21 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+# The product's permissions (rules) first; then a password, refused for the people of an organisation that
+# turned passwords off; then the organisation's OpenID Connect provider (identity/).
 AUTHENTICATION_BACKENDS = [
     "rules.permissions.ObjectPermissionBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "identity.backends.PasswordBackend",
+    "identity.backends.OrganisationOIDCBackend",
 ]
+
+# --- Single sign-on (OpenID Connect, mozilla-django-oidc) ----------------------------------------
+# Each organisation's provider, client and claim are rows (identity.SignOn), not settings; these are
+# the parts every provider shares. The redirect URI is SITE_URL + /sign-in/organisation/callback/.
+OIDC_AUTHENTICATION_CALLBACK_URL = "sign_in_callback"
+OIDC_RP_SCOPES = "openid email profile"
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = int(os.environ.get("OIDC_TIMEOUT", "10"))  # seconds for each call to a provider
 
 TEMPLATES = [
     {

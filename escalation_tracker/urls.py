@@ -1,17 +1,13 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from administration.views import PasswordSetView
-from organisations.forms import SignInForm
 
 from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("sign-in/", auth_views.LoginView.as_view(authentication_form=SignInForm, redirect_authenticated_user=True),
-         name="login"),
-    path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("identity.urls")),  # sign in (password or the organisation's single sign-on), sign out
     path("healthz/", views.healthz, name="healthz"),
     path("set-password/<uidb64>/<token>/", PasswordSetView.as_view(), name="password_set"),
     path("administration/", include("administration.urls")),

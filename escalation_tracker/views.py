@@ -11,6 +11,8 @@ from organisations.models import Role
 def home(request: HttpRequest) -> HttpResponse:
     """Send each person to the page where their work is."""
     user = request.user
+    if user.is_platform_staff:
+        return redirect("admin:index")  # platform staff are not parties (CONTRACT 8.6): their work is the admin
     if user.is_administrator:
         return redirect("administration:home")
     if user.role in (Role.BOARD_MEMBER, Role.QAP_CHAIR):

@@ -42,9 +42,14 @@ class CaseInput(InputSerializer):
 
 class CaseOutput(serializers.Serializer):
     reference = serializers.CharField()
-    display_name = serializers.CharField()
+    display_name = serializers.SerializerMethodField(
+        help_text="Only for staff of the owning organisation; empty for anyone else (CONTRACT section 8.6).",
+    )
     organisation = serializers.CharField(source="organisation.slug", help_text="The owning organisation's slug.")
     created_at = LondonDateTimeField()
+
+    def get_display_name(self, case: Case) -> str:
+        return case.display_name_for(self.context["request"].user)
 
 
 class CaseListCreateApi(generics.GenericAPIView):
@@ -66,7 +71,7 @@ class CaseListCreateApi(generics.GenericAPIView):
     )
     def get(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(CaseOutput(page, many=True).data)
+        return self.get_paginated_response(CaseOutput(page, many=True, context={"request": request}).data)
 
     @extend_schema(
         operation_id="cases_create",
@@ -87,4 +92,5 @@ class CaseListCreateApi(generics.GenericAPIView):
             organisation=request.user.organisation, reference=data.validated_data["reference"],
             display_name=data.validated_data["display_name"], created_by=request.user,
         )
-        return Response(CaseOutput(case).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        return Response(CaseOutput(case, context={"request": request}).data,
+                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)

@@ -16,11 +16,12 @@ from .models import Escalation
 def case_list_visible(*, user: User | AnonymousUser) -> QuerySet[Case]:
     """Cases this person may see, with their organisation, by reference.
 
-    Board users see none (aggregates only), nor do administrators; a superuser sees every case.
+    Board users see none (aggregates only), nor do administrators, nor does a platform account (a Django
+    superuser or staff account is not a party, CONTRACT 8.6).
     """
-    if not user.is_authenticated or ((user.is_board_user or user.is_administrator) and not user.is_superuser):
+    if not user.is_authenticated or user.is_board_user or user.is_administrator or user.is_platform_staff:
         return Case.objects.none()
-    cases = Case.objects.all() if user.is_superuser else (
+    cases = (
         Case.objects.of_organisation(user.organisation_id)
         | Case.objects.filter(pk__in=Escalation.objects.visible_to(user).values("case_id"))
     )

@@ -54,8 +54,8 @@ class EscalationQuerySet(models.QuerySet["Escalation"]):
         """Every escalation this person may see; the single source of the read rule."""
         if not getattr(user, "is_authenticated", False):
             return self.none()
-        if user.is_superuser:
-            return self.all()
+        if user.is_platform_staff:
+            return self.none()  # platform staff are not parties (CONTRACT 8.6)
         from organisations.models import Role
 
         if user.role == Role.BOARD_MEMBER:

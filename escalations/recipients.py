@@ -143,13 +143,13 @@ class Parties:
     def may_open(self, user: User, escalation: Escalation) -> bool:
         """Say whether this person may open the escalation: the rule of ``Escalation.objects.visible_to``.
 
-        Answered from what is loaded where that rule surely finds it (a superuser; a participant; a
-        PSW of the raising or receiving organisation; but never a board member or QA&P chair, whom
-        the rule treats apart), so a batch's raisers, holders and PSWs cost no query; asked of the
+        Answered from what is loaded where that rule surely finds it (a participant; a PSW of the
+        raising or receiving organisation; but never a platform account, a board member or QA&P chair,
+        whom the rule treats apart), so a batch's raisers, holders and PSWs cost no query; asked of the
         database otherwise.
         """
-        if user.is_superuser:
-            return True
+        if user.is_platform_staff:
+            return False
         if user.role not in (Role.BOARD_MEMBER, Role.QAP_CHAIR):
             if user.pk in self.participant_ids(escalation):
                 return True

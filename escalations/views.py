@@ -249,7 +249,7 @@ def _detail_context(request: HttpRequest, escalation: Escalation, *, bound: form
         "bound_form": bound,
         "bound_action": bound_action,
         "refusal": refusal,
-        "show_case_name": user.organisation_id is not None and user.organisation_id == escalation.case.organisation_id,
+        "show_case_name": escalation.case.name_readable_by(user),
         "can_attach": user.has_perm("escalations.attach", escalation),
     }
 
@@ -309,8 +309,7 @@ def record(request: HttpRequest, pk: int) -> HttpResponse:
         "escalation": escalation,
         "timeline": _labelled(timeline),
         "parties": selectors.escalation_parties(escalation=escalation),
-        "show_case_name": (request.user.organisation_id is not None
-                           and request.user.organisation_id == escalation.case.organisation_id),
+        "show_case_name": escalation.case.name_readable_by(request.user),
     })
 
 

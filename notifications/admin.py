@@ -1,17 +1,8 @@
+"""Notification settings in the Django admin. The notifications themselves are not shown: their words
+name escalations and cases, which platform staff do not read (CONTRACT section 8.6)."""
 from django.contrib import admin
 
-from .models import DigestSent, Notification, Preference
-
-
-@admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "recipient", "kind", "escalation", "read_at", "email_sent_at", "urgent"]
-    list_filter = ["kind", "urgent"]
-    search_fields = ["recipient__username"]
-    readonly_fields = [f.name for f in Notification._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
+from .models import DigestSent, Preference
 
 
 @admin.register(Preference)

@@ -32,6 +32,8 @@ class TokenApi(APIView):
         summary="Get an API token",
         description="Exchange a username and password for a token. Send it on every request as "
                     "`Authorization: Token <token>`. The same token is returned until it is revoked. "
+                    "Refused (400, with the reason) for the people of an organisation that has turned "
+                    "passwords off: they sign in with single sign-on. "
                     "Throttled (the `token` rate) per client address.",
         request=TokenInput,
         responses={200: TokenOutput, **errors(400)},
@@ -44,8 +46,11 @@ class TokenApi(APIView):
         user = authenticate(request, username=data.validated_data["username"],
                             password=data.validated_data["password"])
         if user is None or not user.is_active:
+            # The password backend (identity.backends) leaves its words on the request where the person's
+            # organisation has turned passwords off.
+            refusal = getattr(request, "sign_in_refusal", None)
             raise serializers.ValidationError(
-                {"non_field_errors": ["Unable to sign in with that username and password."]},
+                {"non_field_errors": [refusal or "Unable to sign in with that username and password."]},
             )
         token, _ = Token.objects.get_or_create(user=user)
         return Response(TokenOutput({"token": token.key}).data, status=status.HTTP_200_OK)

@@ -10,7 +10,7 @@ class SignInForm(AuthenticationForm):
     """Sign in with a username and password; any failure gets one message, on the username.
 
     One message for a blank field, a wrong password or an unknown name, so the page never says
-    which of the two was wrong.
+    which of the two was wrong; another for the people of an organisation that turned passwords off.
     """
 
     def __init__(self, *args, **kwargs):
@@ -22,4 +22,6 @@ class SignInForm(AuthenticationForm):
         super().full_clean()
         if self.errors:
             self.errors.clear()
-            self.add_error("username", SIGN_IN_ERROR)
+            # An organisation that turned passwords off is named, with the way in it uses instead: the
+            # password backend (identity.backends) leaves those words on the request, from the username alone.
+            self.add_error("username", getattr(self.request, "sign_in_refusal", None) or SIGN_IN_ERROR)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import rules
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
@@ -47,6 +48,10 @@ BOARD_ROLES = (Role.BOARD_MEMBER, Role.QAP_CHAIR)
 # The people who run the product for an organisation or a partnership: they never raise, hold or see
 # an escalation (CONTRACT section 8.6 and the administration pages).
 ADMIN_ROLES = (Role.ORG_ADMIN, Role.PARTNERSHIP_ADMIN)
+
+# The product's permissions a platform account keeps (CONTRACT section 8.6): the themes report is made of
+# aggregates only, never an escalation, a case or a child's name.
+PLATFORM_PERMISSIONS = frozenset({"escalations.view_reports"})
 
 
 class Tier(models.TextChoices):
@@ -219,6 +224,21 @@ class User(AbstractUser):
     def is_administrator(self) -> bool:
         """An organisation's or partnership's administrator: runs the product, never sees case data."""
         return self.role in ADMIN_ROLES
+
+    @property
+    def is_platform_staff(self) -> bool:
+        """A Django superuser or staff account: it runs the platform and is never a party (CONTRACT 8.6)."""
+        return self.is_superuser or self.is_staff
+
+    def has_perm(self, perm: str, obj=None) -> bool:
+        """Django's answer, except that a platform account holds none of the product's own permissions
+        (those registered with ``rules``), whatever Django's superuser shortcut would say (CONTRACT 8.6).
+
+        The Django admin's model permissions are untouched: platform staff keep the admin.
+        """
+        if self.is_platform_staff and rules.perm_exists(perm) and perm not in PLATFORM_PERMISSIONS:
+            return False
+        return super().has_perm(perm, obj)
 
     def line_managers(self) -> list[User]:
         """Return the chain above this person, nearest first (stops on a loop)."""

@@ -26,6 +26,8 @@ class SystemicIssueAdmin(ViewOnlyAdmin):
     list_select_related = ["organisation", "owner"]
     search_fields = ["title", "description"]
     inlines = [SystemicIssueEventInline]
+    # The linked escalations name their cases: platform staff do not read them (CONTRACT section 8.6).
+    exclude = ["escalations"]
 
 
 @admin.register(SystemicIssueEvent)

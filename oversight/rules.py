@@ -5,12 +5,14 @@ from organisations.models import BOARD_ROLES, Role, User
 
 
 def systemic_issue_can_view_register(user: User) -> bool:
-    """Staff of an organisation may read its register; partnership roles have none."""
-    return bool(getattr(user, "is_authenticated", False) and user.organisation_id and user.role not in BOARD_ROLES)
+    """Staff of an organisation may read its register; partnership roles and platform staff have none."""
+    return bool(getattr(user, "is_authenticated", False) and user.organisation_id and user.role not in BOARD_ROLES
+                and not user.is_platform_staff)
 
 
 def systemic_issue_can_manage(user: User, organisation_id: int | None = None) -> bool:
-    """Only the organisation's PSW records and updates its systemic issues."""
-    if not getattr(user, "is_authenticated", False) or user.role != Role.PSW or not user.organisation_id:
+    """Only the organisation's PSW records and updates its systemic issues (never a platform account, 8.6)."""
+    if (not getattr(user, "is_authenticated", False) or user.role != Role.PSW or not user.organisation_id
+            or user.is_platform_staff):
         return False
     return organisation_id is None or organisation_id == user.organisation_id

@@ -3,7 +3,7 @@ run changes nothing."""
 import io
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from cases.models import Case
 from escalations.models import Escalation, State, TimelineEntry
@@ -26,11 +26,25 @@ def _demo_counts():
 
 
 def test_seed_demo_twice_changes_nothing(db):
-    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", "--i-know-this-is-not-production", stdout=io.StringIO())
     before = _demo_counts()
     assert before["escalations"] > 0 and before["notifications"] > 0
-    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", "--i-know-this-is-not-production", stdout=io.StringIO())
     assert _demo_counts() == before
+
+
+def test_seed_demo_refuses_to_run_with_debug_off_without_its_flag(db, settings):
+    """CONTRACT 8.6: the demo's people share one published password, so production never gets them."""
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="--i-know-this-is-not-production"):
+        call_command("seed_demo", stdout=io.StringIO())
+    assert _demo_counts()["users"] == 0 and not User.objects.filter(username="admin").exists()
+
+
+def test_seed_demo_runs_with_debug_on(db, settings):
+    settings.DEBUG = True
+    call_command("seed_demo", stdout=io.StringIO())
+    assert User.objects.filter(username="bexley-practitioner").exists()
 
 
 def test_seed_demo_has_escalations_in_every_state(demo):

@@ -33,10 +33,14 @@ def test_board_users_and_anonymous_see_no_case(people, raise_escalation):
     assert _references(AnonymousUser()) == set()
 
 
-def test_a_superuser_sees_every_case(people, django_user_model):
+def test_a_platform_account_sees_no_case(people, django_user_model):
+    """CONTRACT 8.6: a superuser, or a staff account even of the owning organisation, is not a party."""
     Case.objects.create(organisation=Organisation.objects.get(slug="bristol"), reference="LCS-3")
     admin = django_user_model.objects.create_superuser("site-admin", "admin@example.org", "x-long-pass-2026")
-    assert _references(admin) == set(Case.objects.values_list("reference", flat=True)) >= {"LCS-3"}
+    assert _references(admin) == set()
+    staff = django_user_model.objects.create_user("bristol-ops", "ops@example.org", "x-long-pass-2026",
+                                                  organisation=Organisation.objects.get(slug="bristol"), is_staff=True)
+    assert _references(staff) == set()
 
 
 def test_cases_of_an_organisation_need_no_escalation():

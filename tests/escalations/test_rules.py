@@ -8,6 +8,7 @@ and the ladder or the state refuses it later (409).
 import pytest
 
 from escalations import services
+from escalations.actions import ACTIONS
 from escalations.models import Escalation
 from organisations.models import Partnership, Role, User
 from tests.conftest import at
@@ -158,11 +159,30 @@ def test_someone_below_the_raiser_sees_nothing(raise_escalation, people):
     assert table(esc, [people["bexley-practitioner"]]) == {"bexley-practitioner": set()}
 
 
-def test_a_superuser_sees_everything(raise_escalation, people):
+def test_a_superuser_is_not_a_party(raise_escalation, people):
+    """CONTRACT 8.6: the demo's superuser neither sees an escalation nor holds any of the product's permissions."""
     esc = raise_escalation("bexley-practitioner", "bexley-internal")
     admin = User.objects.get(username="admin")
-    assert Escalation.objects.visible_to(admin).filter(pk=esc.pk).exists()
-    assert admin.has_perm("escalations.view_escalation", esc)
+    assert admin.is_superuser and not Escalation.objects.visible_to(admin).exists()
+    assert not admin.has_perm("escalations.view_escalation", esc)
+    assert not any(admin.has_perm(spec.permission, esc) for spec in ACTIONS.values())
+    assert not admin.has_perm("escalations.raise_escalation")
+    assert not admin.has_perm("escalations.view_psw_overview")  # the demo admin's role is PSW
+    assert admin.has_perm("organisations.change_user")  # the Django admin stays for platform staff
+
+
+def test_a_staff_account_of_the_holding_organisation_is_not_a_party(raise_escalation, people):
+    """A Django staff flag takes a person out of the product, even one who would otherwise be the PSW."""
+    esc = raise_escalation("bexley-practitioner", "bexley-internal")
+    psw = people["bexley-psw"]
+    perms = ["escalations.view_escalation", "escalations.view_psw_overview",
+             *(spec.permission for spec in ACTIONS.values())]
+    held = [perm for perm in perms if psw.has_perm(perm, esc)]
+    assert Escalation.objects.visible_to(psw).filter(pk=esc.pk).exists() and len(held) >= 2
+    psw.is_staff = True
+    psw.save(update_fields=["is_staff"])
+    assert not Escalation.objects.visible_to(psw).exists()
+    assert [perm for perm in held if psw.has_perm(perm, esc)] == []
 
 
 def test_anonymous_sees_nothing(raise_escalation):

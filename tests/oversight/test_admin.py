@@ -59,3 +59,14 @@ def test_the_history_cannot_be_added_changed_or_deleted_in_the_admin(admin_clien
     assert admin_client_.post(delete, {"post": "yes"}).status_code == 403
     event = SystemicIssueEvent.objects.get(pk=event.pk)
     assert event.kind == "created" and event.params["title"] == "Case system logs workers out"
+
+
+def test_an_issue_in_the_admin_does_not_show_its_escalations_cases(admin_client_, people, raise_escalation):
+    """CONTRACT 8.6: platform staff read no case data, not even through the register's links."""
+    esc = raise_escalation("bexley-practitioner", "bexley-internal", reference="LCS-SECRET-1")
+    issue = systemic_issue_create(
+        actor=people["bexley-psw"], kind="it", title="Linked issue", description="Seen on one case.",
+        owner=people["bexley-head-of-service"], escalation_ids=[esc.pk],
+    )
+    page = admin_client_.get(reverse("admin:oversight_systemicissue_change", args=[issue.pk])).content.decode()
+    assert "Linked issue" in page and "LCS-SECRET-1" not in page

@@ -1,0 +1,40 @@
+"""Each organisation's single sign-on, set up by platform staff (the client secret is never shown back)."""
+from django import forms
+from django.contrib import admin
+
+from .models import SignOn
+from .provider import redirect_uri
+
+
+class SignOnForm(forms.ModelForm):
+    issuer = forms.URLField(max_length=300, assume_scheme="https",
+                            help_text=SignOn._meta.get_field("issuer").help_text)
+    client_secret = forms.CharField(
+        widget=forms.PasswordInput, max_length=500, required=False,
+        help_text="The client secret registered with the provider. Leave it blank to keep the one saved.",
+    )
+
+    class Meta:
+        model = SignOn
+        fields = ["organisation", "enabled", "issuer", "client_id", "client_secret", "claim", "matches",
+                  "passwords_off", "provisioning", "default_role"]
+
+    def clean_client_secret(self) -> str:
+        secret = self.cleaned_data["client_secret"] or (self.instance.client_secret if self.instance.pk else "")
+        if not secret:
+            raise forms.ValidationError("Enter the client secret registered with the provider.")
+        return secret
+
+
+@admin.register(SignOn)
+class SignOnAdmin(admin.ModelAdmin):
+    form = SignOnForm
+    list_display = ["organisation", "enabled", "issuer", "client_id", "claim", "passwords_off", "provisioning"]
+    list_filter = ["enabled", "passwords_off", "provisioning"]
+    list_select_related = ["organisation"]
+    search_fields = ["organisation__name", "issuer", "client_id"]
+    readonly_fields = ["redirect_uri"]
+
+    @admin.display(description="Redirect URI to register with the provider")
+    def redirect_uri(self, obj: SignOn | None = None) -> str:
+        return redirect_uri()
