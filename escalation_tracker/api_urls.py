@@ -6,6 +6,7 @@ from core.api import api_not_found
 from escalations.apis import ACTION_APIS, EscalationDetailApi, EscalationListCreateApi
 from escalations.case_apis import CaseListCreateApi
 from notifications.apis import NotificationListApi, NotificationReadApi
+from organisations.absence_apis import AbsenceListCreateApi
 from organisations.apis import MeApi, TokenApi
 from policies.apis import LadderListApi
 
@@ -22,6 +23,7 @@ v1 = [
     ],
     path("notifications/", NotificationListApi.as_view(), name="api-notifications"),
     path("notifications/<int:id>/read/", NotificationReadApi.as_view(), name="api-notification-read"),
+    path("absences/", AbsenceListCreateApi.as_view(), name="api-absences"),
     path("reports/", include("reports.api_urls")),
     # Anything else under v1 (a mistyped path, an id that is not a number) is a JSON 404.
     re_path(r"^.*$", api_not_found),
