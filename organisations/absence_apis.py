@@ -11,7 +11,14 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 
-from core.api import InputSerializer, LondonDateTimeField, PageNumberPagination, StrictCharField, UserRateThrottle, errors
+from core.api import (
+    InputSerializer,
+    LondonDateTimeField,
+    PageNumberPagination,
+    StrictCharField,
+    UserRateThrottle,
+    errors,
+)
 
 from .absences import absence_list_for, absence_record
 from .models import User
