@@ -15,6 +15,7 @@ urlpatterns = [
     path("escalations/", include("escalations.urls")),
     path("escalations/", include("oversight.urls")),
     path("notifications/", include("notifications.urls")),
+    path("absences/", include("organisations.absence_urls")),
     path("reports/", include("reports.urls")),
     path("api/", include("escalation_tracker.api_urls")),
     path("admin/", admin.site.urls),
