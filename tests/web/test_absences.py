@@ -69,7 +69,7 @@ def test_someone_not_managed_is_not_offered_and_is_refused(client, people):
 
 
 @pytest.mark.parametrize("data, message", [
-    ({**dates(dt.date(2026, 11, 12), dt.date(2026, 11, 11))}, "The last day must be the same as or after the first day."),
+    (dates(dt.date(2026, 11, 12), dt.date(2026, 11, 11)), "The last day must be the same as or after the first day."),
     ({"starts_day": "31", "starts_month": "2", "starts_year": "2026", "ends_day": "1", "ends_month": "3",
       "ends_year": "2026"}, "The first day must be a real date"),
     ({}, "Enter the first day of the absence"),
