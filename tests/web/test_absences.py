@@ -142,3 +142,27 @@ def test_the_menu_offers_absences_to_staff_not_to_the_board(client, people):
     assert re.search(r'href="/absences/"', client.get(reverse("escalations:mine")).content.decode())
     client.force_login(people["wiltshire-board-member"])
     assert client.get(LIST).status_code == 403
+
+
+# --- the cover's dashboard ---------------------------------------------------------------------------
+def test_the_cover_sees_covering_for_on_awaiting_my_response(client, people, cover, raise_escalation, travel):
+    from deadlines.sweep import deadlines_sweep
+
+    esc = raise_escalation("bexley-practitioner", "bexley-internal")
+    own = raise_escalation("bexley-practitioner", "bexley-internal")
+    tm = people["bexley-team-manager"]
+    Absence.objects.create(person=tm, starts_on=dt.date(2026, 11, 11), ends_on=dt.date(2026, 11, 20), cover=cover,
+                           recorded_by=tm)
+    from escalations import services
+
+    services.escalation_withdraw(escalation=own, actor=people["bexley-practitioner"], reason="Settled.")
+    travel(at(2026, 11, 11, 8, 0))
+    deadlines_sweep()
+    signed_in(client, cover)
+    page = client.get(reverse("escalations:awaiting")).content.decode()
+    assert "Covering for Grace Mensah until Friday 20 November 2026" in page
+    row = page.split(f'data-escalation="{esc.pk}"')[1].split("</tr>")[0]
+    assert "Covering for Grace Mensah until 20 November 2026" in row
+    travel(at(2026, 11, 21, 8, 0))  # the absence is over: the stage stays, the words go
+    page = client.get(reverse("escalations:awaiting")).content.decode()
+    assert f'data-escalation="{esc.pk}"' in page and "Covering for" not in page
