@@ -18,5 +18,6 @@ urlpatterns = [
     path("absences/", include("organisations.absence_urls")),
     path("reports/", include("reports.urls")),
     path("api/", include("escalation_tracker.api_urls")),
+    path("scim/v2/", include("scim.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -202,24 +202,34 @@ def reassign_candidates(*, escalation: Escalation) -> QuerySet[User]:
     return candidates.order_by("last_name", "first_name", "username")
 
 
-def covering_for(*, user: User, escalations: list[Escalation], day: dt.date | None = None) -> list[Absence]:
-    """The absences under way on ``day`` (today) that this person covers; each escalation of
-    ``escalations`` passed to them for one of those absences gets it as ``covering_for`` (else None),
-    for "Covering for <name> until <date>" on their list. Two queries, whatever the rows."""
+@dataclass(frozen=True)
+class Covering:
+    """What a person covers today: the absences under way, and which escalations of a list passed to
+    them for one of those absences (escalation id -> absence)."""
+
+    absences: list[Absence]
+    escalations: dict[int, Absence]
+
+
+def covering_for(*, user: User, escalations: list[Escalation], day: dt.date | None = None) -> Covering:
+    """The absences under way on ``day`` (today) that this person covers, and the escalations of
+    ``escalations`` they hold because one of them passed to them, for "Covering for <name> until
+    <date>" on their list. Two queries, whatever the rows."""
     day = day or clock.local(timezone.now()).date()
     absences = {a.pk: a for a in Absence.objects.on(day).filter(cover=user).select_related("person")
                 .order_by("ends_on", "pk")}
-    for esc in escalations:
-        esc.covering_for = None
-    if not absences or not escalations:
-        return list(absences.values())
-    by_pk = {esc.pk: esc for esc in escalations if esc.holder_id == user.pk}
-    passed = (TimelineEntry.objects.filter(escalation_id__in=list(by_pk), action=Action.HAND_OVER)
-              .order_by("at", "pk").values_list("escalation_id", "params"))
-    for escalation_id, params in passed:
-        absence = absences.get(params.get("absence")) if params.get("to") == user.username else None
-        by_pk[escalation_id].covering_for = absence
-    return list(absences.values())
+    held = [esc.pk for esc in escalations if esc.holder_id == user.pk]
+    covered: dict[int, Absence] = {}
+    if absences and held:
+        passed = (TimelineEntry.objects.filter(escalation_id__in=held, action=Action.HAND_OVER)
+                  .order_by("at", "pk").values_list("escalation_id", "params"))
+        for escalation_id, params in passed:
+            absence = absences.get(params.get("absence")) if params.get("to") == user.username else None
+            if absence is None:
+                covered.pop(escalation_id, None)  # a later hand-over, not for cover
+            else:
+                covered[escalation_id] = absence
+    return Covering(absences=list(absences.values()), escalations=covered)
 
 
 def mediator_candidates(*, escalation: Escalation) -> QuerySet[User]:
