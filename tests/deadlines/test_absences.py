@@ -156,3 +156,13 @@ def test_two_sweeps_at_the_same_moment_hand_over_once(raise_escalation, people, 
         esc = Escalation.objects.get(pk=esc.pk)
         assert esc.holder == cover and len(hand_overs(esc)) == 1
     assert Notification.objects.filter(kind=Kind.REASSIGNED, recipient=cover).count() == 6
+
+
+@pytest.mark.django_db
+def test_the_beat_task_passes_the_stage_on_and_says_so(held, people, second_tm, travel):
+    from deadlines.tasks import sweep_deadlines
+
+    away(people, cover=second_tm)
+    travel(at(2026, 11, 12, 0, 1))
+    assert f"{HANDED_OVER}: 1" in sweep_deadlines()
+    assert Escalation.objects.get(pk=held.pk).holder == second_tm
