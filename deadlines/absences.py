@@ -10,6 +10,7 @@ then finds it set and does nothing; a hand-over that fails rolls back with its c
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from django.db import transaction
 
@@ -17,7 +18,10 @@ from escalations.services import escalations_hand_over
 from organisations.models import Absence
 from policies import clock
 
+logger = logging.getLogger(__name__)
+
 HANDED_OVER = "absence began: stage passed on"
+FAILED = "absence began: could not be handed over (logged; retried next sweep)"
 NOBODY = "absence began: nobody else may hold the stage (left with the holder)"
 NOTHING_HELD = "absence began: no live stage to pass on"
 
@@ -41,20 +45,32 @@ def absences_begin(*, now: dt.datetime) -> list[tuple[str, str]]:
                .order_by("starts_on", "pk").values_list("pk", flat=True))
     lines: list[tuple[str, str]] = []
     for pk in due:
-        with transaction.atomic():
-            if not Absence.objects.filter(pk=pk, handed_over_at__isnull=True).update(handed_over_at=now):
-                continue  # another sweep has handed it over
-            absence = Absence.objects.select_related("person", "cover").get(pk=pk)
-            done = escalations_hand_over(person=absence.person, now=now, reason=absence_reason(absence),
-                                         cover=absence.cover, absence=absence.pk)
-            who = absence.person.username
-            if not done:
-                lines.append((NOTHING_HELD, f"absence {pk} of {who}: nothing to pass on"))
-            for item in done:
-                if item.to is None:
-                    lines.append((NOBODY, f"escalation {item.escalation_id}: {who} is away and nobody else may "
-                                          "hold the stage"))
-                else:
-                    lines.append((HANDED_OVER, f"escalation {item.escalation_id}: {who} is away; passed to "
-                                               f"{item.to.username}{' (cover)' if item.as_cover else ''}"))
+        try:
+            lines.extend(_absence_begin(pk, now=now))
+        except Exception:
+            # One absence that cannot be handed over must not stop the clock: its claim rolls back with it,
+            # so the next sweep tries it again.
+            logger.exception("The deadline clock could not hand over absence %s", pk)
+            lines.append((FAILED, f"absence {pk}: could not be handed over; see the log"))
+    return lines
+
+
+def _absence_begin(pk: int, *, now: dt.datetime) -> list[tuple[str, str]]:
+    lines: list[tuple[str, str]] = []
+    with transaction.atomic():
+        if not Absence.objects.filter(pk=pk, handed_over_at__isnull=True).update(handed_over_at=now):
+            return lines  # another sweep has handed it over
+        absence = Absence.objects.select_related("person", "cover").get(pk=pk)
+        done = escalations_hand_over(person=absence.person, now=now, reason=absence_reason(absence),
+                                     cover=absence.cover, absence=absence.pk)
+        who = absence.person.username
+        if not done:
+            lines.append((NOTHING_HELD, f"absence {pk} of {who}: nothing to pass on"))
+        for item in done:
+            if item.to is None:
+                lines.append((NOBODY, f"escalation {item.escalation_id}: {who} is away and nobody else may "
+                                      "hold the stage"))
+            else:
+                lines.append((HANDED_OVER, f"escalation {item.escalation_id}: {who} is away; passed to "
+                                           f"{item.to.username}{' (cover)' if item.as_cover else ''}"))
     return lines

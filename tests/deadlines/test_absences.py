@@ -166,3 +166,23 @@ def test_the_beat_task_passes_the_stage_on_and_says_so(held, people, second_tm, 
     travel(at(2026, 11, 12, 0, 1))
     assert f"{HANDED_OVER}: 1" in sweep_deadlines()
     assert Escalation.objects.get(pk=held.pk).holder == second_tm
+
+
+@pytest.mark.django_db
+def test_an_absence_that_cannot_be_handed_over_does_not_stop_the_clock(held, people, second_tm, travel,
+                                                                       monkeypatch, caplog):
+    from deadlines import absences
+
+    absence = away(people, cover=second_tm)
+
+    def broken(**kwargs):
+        raise RuntimeError("broken")
+
+    monkeypatch.setattr(absences, "escalations_hand_over", broken)
+    travel(at(2026, 11, 12, 7, 0))  # the team manager's deadline (Wednesday 17:00) has passed too
+    result = deadlines_sweep()
+    assert result.counts[absences.FAILED] == 1 and result.counts["deadline missed: notified"] == 1
+    absence.refresh_from_db()
+    assert absence.handed_over_at is None  # the claim rolled back: the next sweep tries again
+    monkeypatch.undo()
+    assert deadlines_sweep().counts[HANDED_OVER] == 1
