@@ -113,7 +113,7 @@ def absence_record(*, actor: User, starts_on: object, ends_on: object, person: U
 
 def _changeable(*, actor: User, absence: Absence) -> Absence:
     """Lock the absence; refuse unless the actor may manage it and it has not begun."""
-    locked = Absence.objects.select_for_update().select_related("person", "cover").get(pk=absence.pk)
+    locked = Absence.objects.select_for_update(of=("self",)).select_related("person", "cover").get(pk=absence.pk)
     if not absence_may_record(actor=actor, person=locked.person):
         raise ActionNotPermitted("You can change your own absences and those of the people you manage.")
     if locked.starts_on <= _today() or locked.handed_over_at is not None:
