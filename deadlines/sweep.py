@@ -26,6 +26,7 @@ from django.db.models import F, Max, Q
 from django.utils import timezone
 from django_fsm import can_proceed
 
+from deadlines.absences import absences_begin
 from escalations.events import Action, clock_words
 from escalations.models import AWAITING_HOLDER, LIVE_STATES, Escalation, EscalationQuerySet, State, TimelineEntry
 from escalations.recipients import Notice, Parties, escalations_notify_many
@@ -80,6 +81,11 @@ class SweepResult:
     def add(self, escalation_id: int, outcome: str, detail: str) -> None:
         self.counts[outcome] += 1
         self.details.append(f"escalation {escalation_id}: {detail}")
+
+    def note(self, outcome: str, line: str) -> None:
+        """Count something done that is not about one escalation's deadline (an absence beginning)."""
+        self.counts[outcome] += 1
+        self.details.append(line)
 
     def lines(self) -> list[str]:
         return self.details
@@ -287,7 +293,8 @@ def _batch_handle(ids: list[int], *, now: dt.datetime, cache: _Cache, result: Sw
 
 # --- the sweep -----------------------------------------------------------------------------------------
 def deadlines_sweep(*, now: dt.datetime | None = None, batch_size: int = SWEEP_BATCH_SIZE) -> SweepResult:
-    """Handle every stage and overall deadline that has passed and is not handled yet, once each.
+    """Pass on the stages of people whose absence has begun (``absences.absences_begin``), then handle
+    every stage and overall deadline that has passed and is not handled yet, once each.
 
     Works in transactions of at most ``batch_size`` escalations; a batch that fails rolls back alone
     and what it held stays due for the next run.
@@ -296,6 +303,9 @@ def deadlines_sweep(*, now: dt.datetime | None = None, batch_size: int = SWEEP_B
         raise ValueError("batch_size must be 1 or more")
     now = now or timezone.now()
     result = SweepResult()
+    # Absences first: a stage whose holder is away from today passes on before its deadline is judged.
+    for outcome, line in absences_begin(now=now):
+        result.note(outcome, line)
     cache = _Cache()
     failed: set[int] = set()
     while True:

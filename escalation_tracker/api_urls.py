@@ -7,6 +7,7 @@ from core.api import api_not_found
 from escalations.apis import ACTION_APIS, EscalationDetailApi, EscalationListCreateApi
 from escalations.case_apis import CaseListCreateApi
 from notifications.apis import NotificationListApi, NotificationReadApi
+from organisations.absence_apis import AbsenceListCreateApi
 from organisations.apis import MeApi, TokenApi
 from policies.apis import LadderListApi
 
@@ -23,6 +24,7 @@ v1 = [
     ],
     path("notifications/", NotificationListApi.as_view(), name="api-notifications"),
     path("notifications/<int:id>/read/", NotificationReadApi.as_view(), name="api-notification-read"),
+    path("absences/", AbsenceListCreateApi.as_view(), name="api-absences"),
     path("reports/", include("reports.api_urls")),
     path("administration/people/", PeopleApi.as_view(), name="api-administration-people"),
     path("administration/people/import/", StaffImportApi.as_view(), name="api-administration-import"),

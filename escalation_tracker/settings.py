@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "escalations",
     "oversight",
     "deadlines",
+    "scim",
     "notifications",
     "reports",
     "administration",

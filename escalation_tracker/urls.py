@@ -14,7 +14,9 @@ urlpatterns = [
     path("escalations/", include("escalations.urls")),
     path("escalations/", include("oversight.urls")),
     path("notifications/", include("notifications.urls")),
+    path("absences/", include("organisations.absence_urls")),
     path("reports/", include("reports.urls")),
     path("api/", include("escalation_tracker.api_urls")),
+    path("scim/v2/", include("scim.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -35,6 +35,7 @@ class Action:
     END_MEDIATION = "end_mediation"
     LOG_WITH_BOARD = "log_with_board"
     REASSIGN = "reassign"
+    HAND_OVER = "hand_over"
     NOTE = "note"
     ATTACH = "attach"
     DEADLINE_MISSED = "deadline_missed"
@@ -49,6 +50,7 @@ ACTION_LABELS = {
     Action.ATTACH: "Attachment added",
     Action.DEADLINE_MISSED: "Deadline missed",
     Action.AUTO_ADVANCE: "Advanced by the clock",
+    Action.HAND_OVER: "Passed on (holder away or left)",
     Action.OVERALL_DEADLINE_MISSED: "Overall timescale missed",
     Action.LADDER_VERSION_CHANGED: "Procedure edited",
 }
@@ -168,6 +170,18 @@ def reassigned(escalation: Escalation, *, actor: User, reason: str, previous_hol
     return timeline_entry(escalation, action=Action.REASSIGN, from_state=escalation.state, actor=actor, note=reason,
                           params={"from": previous_holder.username if previous_holder else None,
                                   "to": escalation.holder.username if escalation.holder else None})
+
+
+def handed_over(escalation: Escalation, *, reason: str, previous_holder: User, as_cover: bool,
+                absence_id: int | None = None, at: dt.datetime | None = None) -> TimelineEntry:
+    """The system passed the stage on from a holder who is away or has left (new holder already set)."""
+    holder = escalation.holder
+    assert holder is not None, "a stage is handed over to someone"
+    to = f"{holder.display_name}, who covers" if as_cover else holder.display_name
+    return timeline_entry(escalation, action=Action.HAND_OVER, from_state=escalation.state, at=at,
+                          note=f"{reason} The stage passes to {to}; the deadline does not change.",
+                          params={"from": previous_holder.username, "to": holder.username, "cover": as_cover,
+                                  "absence": absence_id})
 
 
 def note_added(escalation: Escalation, *, actor: User, note: str) -> TimelineEntry:

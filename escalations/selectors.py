@@ -10,13 +10,13 @@ from django.http import Http404
 from django.utils import timezone
 
 from cases.models import Case
-from organisations.models import User
+from organisations.models import Absence, User
 from policies import clock
 from policies.models import Ladder, RiskLevel, Stage
 
 from .actions import ACTIONS, ActionSpec
 from .events import Action
-from .holders import eligible_roles, holder_find
+from .holders import eligible_roles, holder_find, holder_line_manager
 from .models import AWAITING_HOLDER, Attachment, Escalation, EscalationQuerySet, TimelineEntry
 from .services import stage_deadline_for
 
@@ -183,13 +183,53 @@ def raise_preview(*, user: User, ladder: Ladder, risk_level: str,
 
 
 def reassign_candidates(*, escalation: Escalation) -> QuerySet[User]:
-    """Active people who may hold the current stage instead of its holder (absence cover)."""
+    """Active people who may hold the current stage instead of its holder (absence cover): the stage's
+    role (or tier) in its organisation, and the holder's own line manager, so that the list is never
+    empty while the holder has a manager (CONTRACT section 8.5); never the raiser or someone the raiser
+    manages, nor anyone away today (``holders.holder_may_take`` says the same of one person)."""
     organisation = escalation.deadline_organisation
     roles = eligible_roles(stage=escalation.stage, organisation=organisation)
-    candidates = User.objects.filter(organisation=organisation, role__in=roles, is_active=True)
+    eligible = Q(role__in=roles)
+    manager = holder_line_manager(holder=escalation.holder, organisation=organisation)
+    if manager is not None:
+        eligible |= Q(pk=manager.pk)
+    raiser = escalation.raised_by
+    away = Absence.objects.absent_ids(clock.local(timezone.now()).date())
+    candidates = (User.objects.filter(eligible, organisation=organisation, is_active=True)
+                  .exclude(pk__in=[raiser.pk, *raiser.reports_below(), *away]))
     if escalation.holder_id is not None:
         candidates = candidates.exclude(pk=escalation.holder_id)
     return candidates.order_by("last_name", "first_name", "username")
+
+
+@dataclass(frozen=True)
+class Covering:
+    """What a person covers today: the absences under way, and which escalations of a list passed to
+    them for one of those absences (escalation id -> absence)."""
+
+    absences: list[Absence]
+    escalations: dict[int, Absence]
+
+
+def covering_for(*, user: User, escalations: list[Escalation], day: dt.date | None = None) -> Covering:
+    """The absences under way on ``day`` (today) that this person covers, and the escalations of
+    ``escalations`` they hold because one of them passed to them, for "Covering for <name> until
+    <date>" on their list. Two queries, whatever the rows."""
+    day = day or clock.local(timezone.now()).date()
+    absences = {a.pk: a for a in Absence.objects.on(day).filter(cover=user).select_related("person")
+                .order_by("ends_on", "pk")}
+    held = [esc.pk for esc in escalations if esc.holder_id == user.pk]
+    covered: dict[int, Absence] = {}
+    if absences and held:
+        passed = (TimelineEntry.objects.filter(escalation_id__in=held, action=Action.HAND_OVER)
+                  .order_by("at", "pk").values_list("escalation_id", "params"))
+        for escalation_id, params in passed:
+            absence = absences.get(params.get("absence")) if params.get("to") == user.username else None
+            if absence is None:
+                covered.pop(escalation_id, None)  # a later hand-over, not for cover
+            else:
+                covered[escalation_id] = absence
+    return Covering(absences=list(absences.values()), escalations=covered)
 
 
 def mediator_candidates(*, escalation: Escalation) -> QuerySet[User]:

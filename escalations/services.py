@@ -31,8 +31,8 @@ from policies.models import Ladder, RiskLevel, Stage
 from . import events
 from .actions import ACTIONS, refusal
 from .cases import case_list_visible
-from .holders import holder_find, holder_may_take, holder_organisation
-from .models import Basis, Escalation, Participant, State, TimelineEntry
+from .holders import holder_find, holder_line_manager, holder_may_take, holder_organisation
+from .models import LIVE_STATES, Basis, Escalation, Participant, State, TimelineEntry
 from .recipients import PSW, Notice, Parties, escalations_notify_many
 from .recipients import escalation_notify as notify
 from .states import Decision
@@ -277,9 +277,13 @@ def escalation_reassign(*, escalation: Escalation, actor: User, new_holder: User
         stage, organisation = esc.stage, esc.deadline_organisation
         if new_holder.pk == esc.holder_id:
             raise ValidationError({"new_holder": ["This person already holds it."]})
-        if not holder_may_take(user=new_holder, stage=stage, organisation=organisation):
+        if not holder_may_take(user=new_holder, stage=stage, organisation=organisation, holder=esc.holder,
+                               raised_by=esc.raised_by):
             role = stage.responsible.replace("_", " ")
-            raise ValidationError({"new_holder": [f"Choose an active {role} in {organisation.name}."]})
+            raise ValidationError({"new_holder": [
+                f"Choose an active {role} in {organisation.name}, or the holder's line manager, who is not away "
+                "and is not the raiser or someone the raiser manages."
+            ]})
         previous = esc.holder
         esc.reassign(new_holder=new_holder)
         _save(esc, ["holder"])
@@ -288,6 +292,69 @@ def escalation_reassign(*, escalation: Escalation, actor: User, new_holder: User
         notify(kind=Kind.REASSIGNED, escalation=esc, actor=actor, previous_holder=previous,
                discriminator=f"to{new_holder.pk}")
     return esc
+
+
+@dataclass(frozen=True)
+class HandedOver:
+    """One live stage of a holder who is away or has left: who took it (None: nobody could)."""
+
+    escalation_id: int
+    to: User | None
+    as_cover: bool
+
+
+def _hand_over_to(esc: Escalation, *, person: User, cover: User | None, day: dt.date) -> tuple[User | None, bool]:
+    """The cover where eligible for the stage; else the next holder by the section 8.1 rule; else the
+    person's own line manager; None where nobody may take it."""
+    stage, organisation = esc.stage, esc.deadline_organisation
+
+    def may_take(user: User | None) -> bool:
+        return user is not None and holder_may_take(user=user, stage=stage, organisation=organisation,
+                                                    holder=person, raised_by=esc.raised_by, day=day)
+
+    if may_take(cover):
+        return cover, True
+    found = holder_find(stage=stage, raised_by=esc.raised_by, raising_organisation=esc.raising_organisation,
+                        receiving_organisation=esc.receiving_organisation, exclude={person.pk})
+    if may_take(found):
+        return found, False
+    manager = holder_line_manager(holder=person, organisation=organisation)
+    if may_take(manager):
+        return manager, False
+    return None, False
+
+
+def escalations_hand_over(*, person: User, now: dt.datetime, reason: str, cover: User | None = None,
+                          absence: int | None = None) -> list[HandedOver]:
+    """Pass every live stage ``person`` holds to ``cover`` (where eligible for the stage) or to the next
+    holder by the section 8.1 rule, as the system: used when an absence begins and when someone leaves.
+
+    Each escalation goes through the door on its own (locked, its version counted): one ``hand_over``
+    timeline entry (``reason`` and who took it; actor: the system), the new holder a participant and
+    told with the raiser. The deadline stays with the stage. A stage nobody may take stays where it is,
+    reported with ``to=None``. ``absence`` is the id of the absence that caused it, kept on the entry.
+    """
+    day = clock.local(now).date()
+    ids = list(Escalation.objects.filter(holder=person, state__in=LIVE_STATES).order_by("pk")
+               .values_list("pk", flat=True))
+    done: list[HandedOver] = []
+    for pk in ids:
+        with _changing(pk, actor=None, action="reassign") as esc:
+            if esc.holder_id != person.pk or refusal(ACTIONS["reassign"], esc) is not None:
+                continue  # it changed hands or closed since the list was read
+            new_holder, as_cover = _hand_over_to(esc, person=person, cover=cover, day=day)
+            if new_holder is None:
+                done.append(HandedOver(esc.pk, None, False))
+                continue
+            esc.reassign(new_holder=new_holder)
+            _save(esc, ["holder"])
+            _participant_add(esc, new_holder, "holder")
+            events.timeline_add(events.handed_over(esc, reason=reason, previous_holder=person, as_cover=as_cover,
+                                                   absence_id=absence, at=now))
+            notify(kind=Kind.REASSIGNED, escalation=esc, previous_holder=person,
+                   discriminator=f"to{new_holder.pk}")
+            done.append(HandedOver(esc.pk, new_holder, as_cover))
+    return done
 
 
 # --- the raiser's (and PSW's) actions ----------------------------------------------------------------

@@ -76,6 +76,10 @@ def awaiting(request: HttpRequest) -> HttpResponse:
     user = request.user
     context = _list_page(request, base=selectors.escalation_list_held(user=user), default_state="live",
                          shortcuts_of="awaiting")
+    covering = selectors.covering_for(user=user, escalations=[esc for esc, _ in context["rows"]])
+    for esc, _ in context["rows"]:
+        esc.covering_for = covering.escalations.get(esc.pk)
+    context["covering"] = covering.absences
     context["tab"] = "held"
     return render(request, "escalations/awaiting.html", context)
 

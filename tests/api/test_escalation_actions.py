@@ -328,6 +328,14 @@ def test_the_holders_manager_reassigns_the_stage_for_absence_cover(act, bexley, 
     assert response.json()["stage_deadline"] == "2026-11-11T17:00:00+00:00"
 
 
+def test_the_only_team_manager_reassigns_to_their_own_line_manager(act, bexley):
+    """Bexley has one team manager: their line manager is always eligible (CONTRACT 8.5)."""
+    response = act("bexley-team-manager", bexley, "reassign",
+                   {"new_holder": "bexley-service-manager", "reason": "Annual leave."})
+    assert response.status_code == 200 and response.json()["holder"] == "bexley-service-manager"
+    assert response.json()["stage"]["index"] == 0
+
+
 def test_the_raiser_cannot_reassign(act, bexley, cover):
     response = act("bexley-practitioner", bexley, "reassign", {"new_holder": cover.username, "reason": "x"})
     assert response.status_code == 403 and unchanged(bexley)

@@ -8,6 +8,7 @@ OPERATIONS = {
     ("/api/v1/cases/", "get"), ("/api/v1/cases/", "post"), ("/api/v1/escalations/", "get"),
     ("/api/v1/escalations/", "post"), ("/api/v1/escalations/{id}/", "get"),
     ("/api/v1/notifications/", "get"), ("/api/v1/notifications/{id}/read/", "post"),
+    ("/api/v1/absences/", "get"), ("/api/v1/absences/", "post"),
 } | {
     (f"/api/v1/escalations/{{id}}/{action}/", "post")
     for action in ("arrange-meeting", "respond", "accept", "escalate", "skip", "withdraw", "reopen",

@@ -654,10 +654,35 @@ def test_holder_their_manager_or_the_psw_reassigns(bexley, people, cover, userna
     assert esc.participants.filter(user=cover).exists()
 
 
-def test_reassign_to_someone_without_the_stage_role_is_refused(bexley, people):
+def test_reassign_to_someone_without_the_stage_role_who_is_not_the_holders_manager_is_refused(bexley, people):
     refused(bexley, ValidationError, lambda: services.escalation_reassign(
-        escalation=bexley, actor=people["bexley-team-manager"], new_holder=people["bexley-service-manager"],
+        escalation=bexley, actor=people["bexley-team-manager"], new_holder=people["bexley-head-of-service"],
         reason="Leave."), field="new_holder")
+
+
+def test_the_only_team_manager_reassigns_to_their_own_line_manager(bexley, people):
+    """Bexley has one team manager: their line manager may always take the stage (CONTRACT 8.5)."""
+    esc = reload(services.escalation_reassign(escalation=bexley, actor=people["bexley-team-manager"],
+                                              new_holder=people["bexley-service-manager"], reason="Annual leave."))
+    assert esc.holder == people["bexley-service-manager"] and esc.stage_index == 0
+
+
+def test_reassign_to_the_raiser_is_refused(bexley, people):
+    raiser = people["bexley-practitioner"]
+    raiser.role = Role.TEAM_MANAGER  # holds the stage's role, yet raised it
+    raiser.save(update_fields=["role"])
+    refused(bexley, ValidationError, lambda: services.escalation_reassign(
+        escalation=bexley, actor=people["bexley-team-manager"], new_holder=raiser, reason="Leave."),
+        field="new_holder")
+
+
+def test_reassign_to_someone_away_today_is_refused(bexley, people, cover):
+    from organisations.models import Absence
+
+    Absence.objects.create(person=cover, starts_on=NOW.date(), ends_on=NOW.date(), recorded_by=cover)
+    refused(bexley, ValidationError, lambda: services.escalation_reassign(
+        escalation=bexley, actor=people["bexley-team-manager"], new_holder=cover, reason="Leave."),
+        field="new_holder")
 
 
 def test_reassign_to_another_organisation_is_refused(bexley, people):

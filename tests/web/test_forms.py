@@ -290,7 +290,27 @@ def test_reassigning_offers_only_others_who_may_hold_the_stage(esc, people):
     cover = UserFactory(username="bexley-cover-tm", organisation=people["bexley-team-manager"].organisation,
                         role="team_manager")
     form = forms.action_form("reassign")(escalation=esc, user=people["bexley-team-manager"])
-    assert list(form.fields["new_holder"].queryset) == [cover]
+    assert set(form.fields["new_holder"].queryset) == {cover, people["bexley-service-manager"]}
+
+
+def test_reassigning_the_only_team_manager_offers_their_line_manager(esc, people):
+    """Bexley has one team manager: the list is never empty, the holder's own manager is on it."""
+    form = forms.action_form("reassign")(escalation=esc, user=people["bexley-team-manager"])
+    assert list(form.fields["new_holder"].queryset) == [people["bexley-service-manager"]]
+
+
+def test_reassigning_offers_the_next_manager_up_when_the_line_manager_is_away(esc, people):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from organisations.models import Absence
+
+    manager = people["bexley-service-manager"]
+    today = timezone.localdate()
+    Absence.objects.create(person=manager, starts_on=today, ends_on=today + dt.timedelta(days=2), recorded_by=manager)
+    form = forms.action_form("reassign")(escalation=esc, user=people["bexley-team-manager"])
+    assert list(form.fields["new_holder"].queryset) == [people["bexley-head-of-service"]]
 
 
 def test_reassigning_refuses_someone_not_listed_and_needs_a_reason(esc, people):
