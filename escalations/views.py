@@ -70,6 +70,7 @@ def awaiting(request: HttpRequest) -> HttpResponse:
     context = _list_page(request, base=selectors.escalation_list_held(user=user), default_state="live",
                          shortcuts_of="awaiting")
     context["tab"] = "held"
+    context["has_cases"] = user.allocated_cases.exists()
     return render(request, "escalations/awaiting.html", context)
 
 
@@ -82,6 +83,19 @@ def team(request: HttpRequest) -> HttpResponse:
     context = _list_page(request, base=selectors.escalation_list_team(user=user, below=below), default_state="live")
     context["tab"] = "team"
     context["has_team"] = bool(below)
+    context["has_cases"] = user.allocated_cases.exists()
+    return render(request, "escalations/awaiting.html", context)
+
+
+@login_required
+@require_GET
+def on_my_cases(request: HttpRequest) -> HttpResponse:
+    """Escalations about the cases allocated to me (Stoke 4: the social worker is a party to the dispute)."""
+    user = request.user
+    context = _list_page(request, base=selectors.escalation_list_on_my_cases(user=user), default_state="live",
+                         shortcuts_of="awaiting")
+    context["tab"] = "cases"
+    context["has_cases"] = True
     return render(request, "escalations/awaiting.html", context)
 
 
