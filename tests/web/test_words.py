@@ -74,8 +74,8 @@ def test_same_day_out_of_hours_says_when_it_is_really_due_and_why(client, travel
 
 
 def test_same_day_on_a_closure_day_names_the_closure(client, travel, raise_escalation, people):
-    ClosureDay.objects.create(organisation=people["bexley-practitioner"].organisation, date=at(2026, 11, 11, 0, 0).date(),
-                              reason="staff training day")
+    ClosureDay.objects.create(organisation=people["bexley-practitioner"].organisation,
+                              date=at(2026, 11, 11, 0, 0).date(), reason="staff training day")
     travel(at(2026, 11, 11, 10, 0))  # Wednesday
     page = confirmation(client, raise_escalation("bexley-practitioner", "bexley-internal",
                                                  risk_level="significant_harm"))
