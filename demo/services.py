@@ -5,6 +5,7 @@ No real child or worker: names are invented, references are in a DEMO- range.
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 from collections.abc import Iterator
 from contextlib import contextmanager
 from unittest import mock
@@ -15,10 +16,12 @@ from django.utils import timezone
 from cases.models import Case
 from escalations import services
 from escalations.models import Escalation
-from organisations.models import Organisation, Partnership, Role, Team, User
+from organisations.models import Organisation, OrganisationKind, Partnership, Role, Team, TierMapping, User
+from oversight.models import SystemicIssue, SystemicIssueKind
+from oversight.services import systemic_issue_create
 from policies import clock
 from policies.models import Ladder
-from policies.services import policies_seed
+from policies.services import organisation_seed, policies_seed
 
 DEMO_PASSWORD = "demo-pass-2026"
 
@@ -32,6 +35,10 @@ PEOPLE: dict[str, list[tuple[str, str, str, str, str | None, str | None]]] = {
         ("bexley-team-manager", "Grace", "Mensah", Role.TEAM_MANAGER, "bexley-service-manager", "Assessment Team 2"),
         ("bexley-practitioner", "Sam", "Whitfield", Role.SOCIAL_WORKER, "bexley-team-manager", "Assessment Team 2"),
         ("bexley-psw", "Helen", "Carter", Role.PSW, "bexley-deputy-director", None),
+        # CONTRACT 8.8: Bexley 3.9's legal adviser, managed by the team manager, and the organisation's
+        # administrator (who never raises, holds or sees an escalation).
+        ("bexley-legal-adviser", "Farah", "Iqbal", Role.LEGAL_ADVISER, "bexley-team-manager", None),
+        ("bexley-org-admin", "Gary", "Holt", Role.ORG_ADMIN, None, None),
     ],
     "stoke": [
         ("stoke-director", "Paul", "Ashworth", Role.DIRECTOR, None, None),
@@ -70,20 +77,58 @@ PEOPLE: dict[str, list[tuple[str, str, str, str, str | None, str | None]]] = {
         ("bristol-team-manager", "Mark", "Oduya", Role.TEAM_MANAGER, "bristol-service-manager", "Bedminster Team"),
         ("bristol-social-worker", "Chloe", "Jennings", Role.SOCIAL_WORKER, "bristol-team-manager", "Bedminster Team"),
     ],
+    # CONTRACT 8.8: the partnership's third member, a health trust.
+    "bristol-health": [
+        ("bristol-health-senior-manager", "Rachel", "Ogden", Role.SERVICE_MANAGER, None, None),
+        ("bristol-health-safeguarding-lead", "Imran", "Shah", Role.DESIGNATED_SAFEGUARDING_LEAD,
+         "bristol-health-senior-manager", "Safeguarding Children Team"),
+        ("bristol-health-practitioner", "Nina", "Walsh", Role.PRACTITIONER, "bristol-health-safeguarding-lead",
+         "Health Visiting South"),
+    ],
+}
+
+# CONTRACT 8.8: bristol-health, a health trust in bristol-partnership. Its numbers are fictional (Ofcom's
+# drama range for Bristol); First Response and the Emergency Duty Team are those BS3's policy publishes.
+BRISTOL_HEALTH = {
+    "slug": "bristol-health", "name": "Bristol Community Health NHS Trust", "kind": OrganisationKind.HEALTH,
+    "emergency_contacts": "If a child is in immediate danger, call the Police on 999.\n"
+                          "First Response (Bristol children's social care): 0117 903 6444\n"
+                          "The trust's Safeguarding Children Team (Monday to Friday, 9am to 5pm): 0117 496 0720",
+    "out_of_hours_contacts": "The Emergency Duty Team (Emergency Duty Social Worker): 01454 615 165\n"
+                             "The trust's on-call safeguarding lead, through the switchboard: 0117 496 0700\n"
+                             "The Police: 999",
+}
+# A health trust's roles on the partnership's tiers (CONTRACT 8.8): practitioner, manager, senior manager.
+BRISTOL_HEALTH_TIERS = {
+    Role.PRACTITIONER: "practitioner",
+    Role.DESIGNATED_SAFEGUARDING_LEAD: "manager",
+    Role.SERVICE_MANAGER: "senior_manager",
+}
+JOB_TITLES = {
+    "bristol-health-practitioner": "Health visitor",
+    "bristol-health-safeguarding-lead": "Named nurse for safeguarding children",
+    "bristol-health-senior-manager": "Head of safeguarding",
+    "bexley-legal-adviser": "Solicitor, children's legal services",
 }
 
 BOARD = [
     ("wiltshire-qap-chair", "Elaine", "Marsh", Role.QAP_CHAIR, "wiltshire-partnership"),
     ("wiltshire-board-member", "David", "Kerr", Role.BOARD_MEMBER, "wiltshire-partnership"),
+    ("bristol-qap-chair", "Hannah", "Lowther", Role.QAP_CHAIR, "bristol-partnership"),
 ]
 
 # Fictional cases: reference, display name (initials only), allocated worker.
 CASES = {
     "bexley": [("DEMO-BX-1001", "A.B.", "bexley-practitioner"), ("DEMO-BX-1002", "C.D.", "bexley-practitioner"),
                ("DEMO-BX-1003", "E.F.", "bexley-practitioner"), ("DEMO-BX-1004", "G.H.", "bexley-practitioner"),
-               ("DEMO-BX-1005", "J.K.", "bexley-practitioner")],
+               ("DEMO-BX-1005", "J.K.", "bexley-practitioner"), ("DEMO-BX-1006", "L.N.", "bexley-practitioner"),
+               ("DEMO-BX-1007", "P.R.", "bexley-practitioner"), ("DEMO-BX-1008", "S.V.", "bexley-practitioner"),
+               ("DEMO-BX-1009", "T.W.", "bexley-practitioner")],
+    # Stoke 4: the allocated social worker is a party to every dispute about their case (CONTRACT 8.8).
     "stoke": [("DEMO-ST-2001", "L.M.", "stoke-social-worker"), ("DEMO-ST-2002", "N.P.", "stoke-social-worker"),
-              ("DEMO-ST-2003", "Q.R.", "stoke-social-worker")],
+              ("DEMO-ST-2003", "Q.R.", "stoke-social-worker"), ("DEMO-ST-2004", "R.T.", "stoke-social-worker"),
+              ("DEMO-ST-2005", "U.W.", "stoke-social-worker"), ("DEMO-ST-2006", "V.Y.", "stoke-social-worker"),
+              ("DEMO-ST-2007", "X.Z.", "stoke-social-worker")],
     "wiltshire": [("DEMO-WI-3001", "S.T.", "wiltshire-social-worker"),
                   ("DEMO-WI-3002", "F.G.", "wiltshire-social-worker")],
     "puddleducks": [("DEMO-PD-4001", "U.V.", "puddleducks-practitioner"),
@@ -91,13 +136,30 @@ CASES = {
                     ("DEMO-PD-4003", "H.J.", "puddleducks-practitioner"),
                     ("DEMO-PD-4004", "K.L.", "puddleducks-practitioner"),
                     ("DEMO-PD-4005", "M.N.", "puddleducks-practitioner")],
-    "bs3": [("DEMO-B3-5001", "Y.Z.", "bs3-practitioner"), ("DEMO-B3-5002", "A.C.", "bs3-practitioner")],
-    "bristol": [("DEMO-BR-6001", "B.D.", "bristol-social-worker")],
+    "bs3": [("DEMO-B3-5001", "Y.Z.", "bs3-practitioner"), ("DEMO-B3-5002", "A.C.", "bs3-practitioner"),
+            ("DEMO-B3-5003", "D.F.", "bs3-practitioner"), ("DEMO-B3-5004", "E.G.", "bs3-practitioner"),
+            ("DEMO-B3-5005", "H.K.", "bs3-practitioner")],
+    "bristol": [("DEMO-BR-6001", "B.D.", "bristol-social-worker"), ("DEMO-BR-6002", "C.E.", "bristol-social-worker"),
+                ("DEMO-BR-6003", "F.H.", "bristol-social-worker")],
+    "bristol-health": [("DEMO-BH-7001", "G.J.", "bristol-health-practitioner"),
+                       ("DEMO-BH-7002", "K.M.", "bristol-health-practitioner")],
 }
 
 
+def _bristol_health_seed() -> None:
+    """The health trust of CONTRACT 8.8, its tiers, and its place in bristol-partnership (idempotent)."""
+    organisation, _created = organisation_seed(**BRISTOL_HEALTH)
+    mapped = set(organisation.tier_mappings.values_list("role", flat=True))
+    TierMapping.objects.bulk_create([
+        TierMapping(organisation=organisation, role=role, tier=tier)
+        for role, tier in BRISTOL_HEALTH_TIERS.items() if role not in mapped
+    ])
+    Partnership.objects.get(slug="bristol-partnership").members.add(organisation)
+
+
 def demo_people_seed() -> dict[str, User]:
-    """Create the demo people of CONTRACT section 4 that are missing; return everyone by username."""
+    """Create the demo people of CONTRACT sections 4 and 8.8 that are missing; return everyone by username."""
+    _bristol_health_seed()
     users: dict[str, User] = {}
     # Read everyone already there in one query (the test suite calls this before every test).
     names = [row[0] for rows in PEOPLE.values() for row in rows] + [row[0] for row in BOARD]
@@ -112,7 +174,8 @@ def demo_people_seed() -> dict[str, User]:
             user, created = User.objects.get_or_create(
                 username=username,
                 defaults={"first_name": first, "last_name": last, "role": role, "organisation": organisation,
-                          "team": team, "email": f"{username}@example.org"},
+                          "team": team, "email": f"{username}@example.org",
+                          "job_title": JOB_TITLES.get(username, "")},
             )
             if created:
                 user.set_password(DEMO_PASSWORD)
@@ -249,6 +312,203 @@ def _escalations(users: dict[str, User], cases: dict[str, Case]) -> int:
     return len(raised)
 
 
+def _respond(escalation: Escalation, actor: User, decision: str, rationale: str) -> Escalation:
+    """Record a decision; an uphold that ends it at a final stage says how outstanding issues will be
+    pursued where the service asks for it (the written confirmation of the generic guide and BS3)."""
+    extra = {}
+    ending = decision == "uphold" and escalation.stage.final
+    if ending and "outstanding_actions" in inspect.signature(services.escalation_respond).parameters:
+        extra["outstanding_actions"] = "The team manager reviews the child's plan with the raiser in supervision."
+    return services.escalation_respond(escalation=escalation, actor=actor, decision=decision, rationale=rationale,
+                                       **extra)
+
+
+def _category(ladder: Ladder, wanted: str, fallback: str) -> str:
+    """The category ``wanted`` where the ladder offers it, else ``fallback``."""
+    return wanted if ladder.categories.filter(slug=wanted).exists() else fallback
+
+
+def _paths(users: dict[str, User], cases: dict[str, Case]) -> int:
+    """CONTRACT 8.8: every path the product supports at least once, and something for every demo person
+    to do or to see: imminent risk, the Director's exceptional stage, a reopened escalation, a missed Stoke
+    overall deadline, a mediation (in ``_escalations``), each manager holding a stage, and the board's log
+    in each partnership."""
+    u = users.__getitem__
+    ladder = {lad.slug: lad for lad in Ladder.objects.current().prefetch_related("stages", "categories")}
+    org = {o.slug: o for o in Organisation.objects.all()}
+    count = 0
+
+    def raise_(who: str, reference: str, slug: str, *, risk: str = "standard", category: str | None = None,
+               receiving: str | None = None, decision: str | None = None, concern: str | None = None,
+               outcome: str | None = None) -> Escalation:
+        nonlocal count
+        count += 1
+        lad = ladder[slug]
+        return services.escalation_raise(
+            raised_by=u(who), case=cases[reference], ladder=lad, risk_level=risk,
+            category=category or lad.categories.first().slug,
+            decision_challenged=decision or "The decision to step the case down to child in need.",
+            concern=concern or "The child's school reports further unexplained absences and a disclosure that "
+                               "the plan does not address.",
+            basis="evidence", desired_outcome=outcome or "The plan stays in place until an updated assessment.",
+            receiving_organisation=org[receiving] if receiving else None,
+        )
+
+    def climb(escalation: Escalation, who: str, times: int, *, upheld: bool = True) -> Escalation:
+        """The holder upholds (or not), then the raiser escalates: ``times`` stages up."""
+        for _ in range(times):
+            if upheld:
+                escalation = _respond(escalation, escalation.holder, "uphold",
+                                      "The plan is proportionate to the risk as assessed.")
+            escalation = services.escalation_escalate(escalation=escalation, actor=u(who),
+                                                      reason="The concern remains after the decision.")
+        return escalation
+
+    # Bexley 5.5: imminent risk goes to the Director the same day, and the PSW is alerted at once.
+    raise_("bexley-practitioner", "DEMO-BX-1006", "bexley-internal", risk="imminent", category="need-for-action",
+           decision="The decision to return the children home tonight.",
+           concern="The mother's partner, who the police removed last week, is back at the address.",
+           outcome="The children stay with their grandmother until a strategy discussion tomorrow.")
+    # Bexley 3.5 and 3.6: the Deputy Director's final decision, then the Director's exceptional stage.
+    e = raise_("bexley-practitioner", "DEMO-BX-1007", "bexley-internal", category="level-of-need")
+    e = climb(e, "bexley-practitioner", 3)
+    e = _respond(e, u("bexley-deputy-director"), "uphold",
+                 "Child in need is the right plan: the family engages and school attendance has improved.")
+    services.escalation_escalate(
+        escalation=e, actor=u("bexley-practitioner"),
+        reason="Significant concerns remain: a new disclosure at school since the Deputy Director's decision.",
+    )
+    # Bexley 3.7: a decision agreed at one level, overturned higher up, reopened at the next level.
+    e = raise_("bexley-practitioner", "DEMO-BX-1008", "bexley-internal", category="need-for-action")
+    e = climb(e, "bexley-practitioner", 1)
+    e = _respond(e, u("bexley-service-manager"), "agree", "A strategy discussion will be held this week.")
+    e = services.escalation_accept(escalation=e, actor=u("bexley-practitioner"),
+                                   agreed_outcome="Strategy discussion on Thursday.",
+                                   outstanding_actions="The team manager books it and tells the practitioner.")
+    services.escalation_reopen(escalation=e, actor=u("bexley-practitioner"),
+                               reason="The strategy discussion was cancelled by a later decision; the risk remains.")
+    # Bexley 5.3: significant harm, the same day to the Service Manager, climbed to the Deputy Director.
+    e = raise_("bexley-practitioner", "DEMO-BX-1009", "bexley-internal", risk="significant_harm",
+               category="need-for-action")
+    climb(e, "bexley-practitioner", 2)
+    # Bexley 3.9: the legal adviser disputes the outcome of a legal planning meeting with the team manager.
+    lad = ladder["bexley-internal"]
+    raise_("bexley-legal-adviser", "DEMO-BX-1003", "bexley-internal",
+           category=_category(lad, "legal-planning-meeting", "need-for-action"),
+           decision="The legal planning meeting's decision not to issue care proceedings.",
+           concern="The threshold for proceedings is met on the chronology the meeting had.",
+           outcome="The decision is reconsidered with the full chronology.")
+
+    # Stoke 5: a dispute past its 20 working days: informal, then stages 1 and 2, now with the Assistant
+    # Director, long after the overall deadline.
+    stoke = org["stoke"]
+    steps = [(32, None), (29, "uphold"), (28, "escalate"), (24, "uphold"), (23, "escalate"), (19, "uphold"),
+             (18, "escalate")]
+    e = None
+    for ago, step in steps:
+        with _as_of(_working_days_ago(ago, stoke)):
+            if e is None:
+                e = raise_("stoke-crm", "DEMO-ST-2006", "stoke-crm", category="assessments-late")
+            elif step == "uphold":
+                e = _respond(e, e.holder, "uphold", "The assessment is due to be completed next week.")
+            else:
+                e = services.escalation_escalate(escalation=e, actor=u("stoke-crm"),
+                                                 reason="The assessment is still not completed.")
+    # Stoke: with the Service Manager (stage 1), and straight to the Director (a skip, with its reason).
+    e = raise_("stoke-crm", "DEMO-ST-2004", "stoke-crm", category="core-group-minutes")
+    climb(e, "stoke-crm", 1)
+    e = raise_("stoke-crm", "DEMO-ST-2005", "stoke-crm", category="poor-inter-agency-working")
+    services.escalation_skip(escalation=e, actor=u("stoke-crm"), to_stage=4,
+                             reason="Exceptionally serious: the plan has not been implemented for two months and the "
+                                    "child has been injured (section 5).")
+    # Stoke 8's figures: one resolved at the informal stage within 5 working days, one formal within 20.
+    with _as_of(_working_days_ago(15, stoke)):
+        e = raise_("stoke-crm", "DEMO-ST-2007", "stoke-crm", category="report-quality")
+    with _as_of(_working_days_ago(13, stoke)):
+        e = _respond(e, e.holder, "agree", "The report will be rewritten before the review conference.")
+    with _as_of(_working_days_ago(12, stoke)):
+        services.escalation_accept(escalation=e, actor=u("stoke-crm"), agreed_outcome="Report rewritten.",
+                                   outstanding_actions="The team manager checks it before it is shared.")
+    for ago, step in [(40, None), (36, "uphold"), (35, "escalate"), (32, "agree"), (31, "accept")]:
+        with _as_of(_working_days_ago(ago, stoke)):
+            if step is None:
+                e = raise_("stoke-crm", "DEMO-ST-2007", "stoke-crm", category="visits-late")
+            elif step == "uphold":
+                e = _respond(e, e.holder, "uphold", "Visits are within timescale on the system.")
+            elif step == "escalate":
+                e = services.escalation_escalate(escalation=e, actor=u("stoke-crm"),
+                                                 reason="The recorded visits were not to the child.")
+            elif step == "agree":
+                e = _respond(e, e.holder, "agree", "Visits every ten working days, seen alone.")
+            else:
+                services.escalation_accept(escalation=e, actor=u("stoke-crm"),
+                                           agreed_outcome="Visits every ten working days, the child seen alone.",
+                                           outstanding_actions="The service manager audits the visits in a month.")
+
+    # Wiltshire 2.5: manager to manager, up to senior managers and senior leaders.
+    e = raise_("puddleducks-practitioner", "DEMO-PD-4003", "wiltshire-multi-agency", receiving="wiltshire",
+               category="need-for-action")
+    climb(e, "puddleducks-practitioner", 2)
+    e = raise_("puddleducks-practitioner", "DEMO-PD-4004", "wiltshire-multi-agency", receiving="wiltshire",
+               category="roles-and-responsibilities")
+    climb(e, "puddleducks-practitioner", 3)
+
+    # Bristol partnership, with its health trust: each tier holds a stage; one is logged with the board.
+    raise_("bristol-health-practitioner", "DEMO-BH-7001", "multi-agency-resolution-panel", receiving="bristol",
+           category="level-of-need")
+    e = raise_("bristol-social-worker", "DEMO-BR-6002", "multi-agency-resolution-panel", receiving="bristol-health",
+               category="communication")
+    climb(e, "bristol-social-worker", 1)
+    e = raise_("bristol-social-worker", "DEMO-BR-6003", "multi-agency-resolution-panel", receiving="bristol-health",
+               category="roles-and-responsibilities")
+    e = climb(e, "bristol-social-worker", 2)
+    services.escalation_log_with_board(escalation=e, actor=u("bristol-social-worker"),
+                                       reason="Health and social care disagree who leads on the child's plan.")
+    # BS3: the nursery manager, then the partner agency's manager under the partnership procedure.
+    e = raise_("bs3-practitioner", "DEMO-B3-5003", "bs3-nursery", receiving="bristol", category="communication")
+    climb(e, "bs3-practitioner", 1, upheld=False)
+    e = raise_("bs3-practitioner", "DEMO-B3-5004", "bs3-nursery", receiving="bristol", category="level-of-need")
+    climb(e, "bs3-practitioner", 2, upheld=False)
+    e = raise_("bs3-practitioner", "DEMO-B3-5005", "multi-agency-resolution-panel", receiving="bristol",
+               category="need-for-action")
+    climb(e, "bs3-practitioner", 2)
+    return count
+
+
+def _allocated_workers_add() -> None:
+    """Stoke 4: the case's allocated social worker is a party to every dispute about their case."""
+    for escalation in Escalation.objects.filter(ladder__slug="stoke-crm", case__reference__startswith="DEMO-",
+                                                case__allocated_worker__isnull=False).select_related("case"):
+        services._participant_add(escalation, escalation.case.allocated_worker, "allocated_worker")
+
+
+# Bexley 4.4: the PSW raises systemic issues; each PSW's register has one (CONTRACT 8.8).
+SYSTEMIC = [
+    ("bexley-psw", SystemicIssueKind.IT, "Strategy discussion minutes cannot be attached in the case system",
+     "Practitioners escalating over strategy discussions cannot attach the minutes: uploads over 2 MB time out, "
+     "so decisions are challenged without the record.", "bexley-service-manager", "DEMO-BX-"),
+    ("stoke-psw", SystemicIssueKind.BUREAUCRACY, "Conference reports shared late with parents",
+     "Disputes show reports reaching parents after the 3 working days before an initial conference: the "
+     "sign-off queue holds them.", "stoke-service-manager", "DEMO-ST-"),
+]
+
+
+def _systemic_issues(users: dict[str, User]) -> int:
+    """One systemic issue in each PSW's register, linked to the organisation's demo escalations (idempotent)."""
+    created = 0
+    for psw, kind, title, description, owner, prefix in SYSTEMIC:
+        actor = users[psw]
+        if SystemicIssue.objects.filter(organisation_id=actor.organisation_id, title=title).exists():
+            continue
+        linked = list(Escalation.objects.filter(raising_organisation_id=actor.organisation_id,
+                                                case__reference__startswith=prefix).order_by("pk")
+                      .values_list("pk", flat=True)[:2])
+        systemic_issue_create(actor=actor, kind=kind, title=title, description=description, owner=users[owner],
+                              escalation_ids=linked)
+        created += 1
+    return created
+
+
 @contextmanager
 def _as_of(moment: dt.datetime) -> Iterator[None]:
     """Run the services as if it were ``moment``, so that the history has real dates."""
@@ -337,5 +597,8 @@ def demo_seed() -> list[str]:
         if Escalation.objects.filter(case__reference__startswith="DEMO-").exists():
             report.append("demo escalations: unchanged")
         else:
-            report.append(f"demo escalations: {_escalations(users, cases) + _history(users, cases)} created")
+            made = _escalations(users, cases) + _history(users, cases) + _paths(users, cases)
+            report.append(f"demo escalations: {made} created")
+        _allocated_workers_add()
+        report.append(f"systemic issues: {_systemic_issues(users)} created")
     return report

@@ -59,6 +59,13 @@ def escalation_list_team(*, user: User, below: set[int] | None = None) -> QueryS
     return _for_pages(queryset).order_by("stage_deadline", "pk")
 
 
+def escalation_list_on_my_cases(*, user: User) -> QuerySet[Escalation]:
+    """Escalations about the cases allocated to the person, that they may see (Stoke 4: the allocated social
+    worker is a party to the dispute about their case), most urgent first."""
+    queryset: EscalationQuerySet = Escalation.objects.visible_to(user).filter(case__allocated_worker=user)
+    return _for_pages(queryset).order_by("stage_deadline", "pk")
+
+
 def ladders_in(queryset: QuerySet[Escalation]) -> QuerySet[Ladder]:
     """The current ladders an unfiltered list draws on: the choices of its ladder filter."""
     slugs = queryset.order_by().values("ladder__slug")

@@ -11,6 +11,7 @@ urlpatterns = [
     path("mine/", views.mine, name="mine"),
     path("awaiting/", views.awaiting, name="awaiting"),
     path("awaiting/team/", views.team, name="team"),
+    path("awaiting/my-cases/", views.on_my_cases, name="on_my_cases"),
     path("raise/", views.raise_start, name="raise"),
     path("raise/preview/", views.raise_preview, name="raise_preview"),
     path("raise/emergency/", views.raise_emergency, name="raise_emergency"),

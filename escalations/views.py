@@ -15,13 +15,14 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cases.services import case_get_or_create
 from notifications.services import notifications_mark_read_for_escalation
 from policies.models import RiskLevel
 
-from . import forms, selectors, services
+from . import forms, selectors, services, words
 from .actions import ACTIONS, logged_as, shortcuts
 from .events import ACTION_LABELS
 from .filters import EscalationListFilter
@@ -81,6 +82,7 @@ def awaiting(request: HttpRequest) -> HttpResponse:
         esc.covering_for = covering.escalations.get(esc.pk)
     context["covering"] = covering.absences
     context["tab"] = "held"
+    context["has_cases"] = user.allocated_cases.exists()
     return render(request, "escalations/awaiting.html", context)
 
 
@@ -94,6 +96,19 @@ def team(request: HttpRequest) -> HttpResponse:
     context = _list_page(request, base=selectors.escalation_list_team(user=user, below=below), default_state="live")
     context["tab"] = "team"
     context["has_team"] = bool(below)
+    context["has_cases"] = user.allocated_cases.exists()
+    return render(request, "escalations/awaiting.html", context)
+
+
+@login_required
+@require_GET
+def on_my_cases(request: HttpRequest) -> HttpResponse:
+    """Escalations about the cases allocated to me (Stoke 4: the social worker is a party to the dispute)."""
+    user = request.user
+    context = _list_page(request, base=selectors.escalation_list_on_my_cases(user=user), default_state="live",
+                         shortcuts_of="awaiting")
+    context["tab"] = "cases"
+    context["has_cases"] = True
     return render(request, "escalations/awaiting.html", context)
 
 
@@ -134,8 +149,22 @@ def raise_start(request: HttpRequest) -> HttpResponse:
     if ladder is not None and choice.get("risk_level"):
         preview = selectors.raise_preview(user=user, ladder=ladder, risk_level=choice["risk_level"])
     return render(request, "escalations/raise_start.html", {
-        "form": form, "preview": preview, "no_ladders": not form.fields["ladder"].queryset.exists(),
+        "form": form, "no_ladders": not form.fields["ladder"].queryset.exists(),
+        **_preview_context(user=user, ladder=ladder, risk_level=choice.get("risk_level", ""), preview=preview),
     }, status=400 if form.is_bound else 200)
+
+
+def _preview_context(*, user, ladder, risk_level: str, preview) -> dict:
+    """The preview of where it would go, with the words it needs: when a same-day deadline really falls,
+    and whether the person who would hold it is the raiser's own manager."""
+    if preview is None or ladder is None:
+        return {"preview": preview}
+    same_day = None
+    if not preview.in_receiving_organisation and user.organisation is not None:
+        days = words.entry_working_days(ladder=ladder, risk_level=risk_level, stage=preview.stage)
+        same_day = words.same_day_note(start=timezone.now(), working_days=days, organisation=user.organisation)
+    return {"preview": preview, "same_day_note": same_day,
+            "own_manager": words.is_own_manager(raiser=user, holder=preview.holder)}
 
 
 @login_required
@@ -145,10 +174,11 @@ def raise_preview(request: HttpRequest) -> HttpResponse:
     _require_raiser(request)
     ladder = selectors.ladders_for_raising(user=request.user).filter(slug=request.GET.get("ladder", "")).first()
     preview = None
+    risk_level = request.GET.get("risk_level", "")
     if ladder is not None:
-        preview = selectors.raise_preview(user=request.user, ladder=ladder,
-                                          risk_level=request.GET.get("risk_level", ""))
-    return render(request, "escalations/_raise_preview.html", {"preview": preview})
+        preview = selectors.raise_preview(user=request.user, ladder=ladder, risk_level=risk_level)
+    return render(request, "escalations/_raise_preview.html",
+                  _preview_context(user=request.user, ladder=ladder, risk_level=risk_level, preview=preview))
 
 
 @login_required
@@ -162,6 +192,8 @@ def raise_emergency(request: HttpRequest) -> HttpResponse:
     ladder, risk_level = choice
     return render(request, "escalations/raise_emergency.html", {
         "ladder": ladder, "organisation": request.user.organisation,
+        "out_of_hours_now": words.why_not_today(start=timezone.now(), organisation=request.user.organisation)
+        is not None,
         "continue_url": reverse("escalations:raise_details") + _step_query(ladder, risk_level, acknowledged="1"),
     })
 
@@ -203,8 +235,10 @@ def raise_details(request: HttpRequest) -> HttpResponse:
             raise PermissionDenied(error.message) from error
         else:
             return redirect("escalations:raised", pk=escalation.pk)
+    preview = selectors.raise_preview(user=user, ladder=ladder, risk_level=risk_level)
     return render(request, "escalations/raise_details.html", {
         "form": form, "ladder": ladder, "risk_level": risk_level,
+        "own_manager": preview is not None and words.is_own_manager(raiser=user, holder=preview.holder),
         "risk_label": RiskLevel(risk_level).label,
         "change_url": reverse("escalations:raise") + _step_query(ladder, risk_level),
     }, status=400 if form.is_bound else 200)
@@ -217,7 +251,15 @@ def raised(request: HttpRequest, pk: int) -> HttpResponse:
     escalation = selectors.escalation_get(user=request.user, pk=pk)
     if escalation.raised_by_id != request.user.pk:
         return redirect("escalations:detail", pk=pk)
-    return render(request, "escalations/raised.html", {"escalation": escalation})
+    same_day = words.raise_same_day_note(escalation)
+    return render(request, "escalations/raised.html", {
+        "escalation": escalation,
+        "next_step": words.after_raise(escalation),
+        "same_day_note": same_day,
+        # Out of hours the holding organisation's out-of-hours contacts matter now, not tomorrow.
+        "out_of_hours_organisation": escalation.deadline_organisation if same_day else None,
+        "own_manager": words.is_own_manager(raiser=request.user, holder=escalation.holder),
+    })
 
 
 # --- the escalation page and its actions ---------------------------------------------------------------
@@ -241,8 +283,12 @@ def _detail_context(request: HttpRequest, escalation: Escalation, *, bound: form
             action_forms.append((spec, forms.action_form(name)(
                 prefix=name, escalation=escalation, user=user, initial={"version": escalation.version}),
                 name == wanted))
+    may_proceed = words.may_escalate_now(escalation, may_escalate="escalate" in available, now=timezone.now())
     return {
         "escalation": escalation,
+        "may_escalate_now": may_proceed,
+        "own_manager": (escalation.is_live and escalation.raised_by_id == user.pk
+                        and words.is_own_manager(raiser=user, holder=escalation.holder)),
         "ladder_rows": [
             {"stage": stage, "visits": visits.get(stage.index, []), "current": stage.index == escalation.stage_index,
              "reached": stage.index in visits}

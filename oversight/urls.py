@@ -10,6 +10,7 @@ app_name = "oversight"
 urlpatterns = [
     path("psw-overview/", views.psw_overview, name="psw_overview"),
     path("psw-overview/raise/", views.psw_raise, name="psw_raise"),
+    path("figures/", views.figures_page, name="figures"),
     path("board-logged/", views.board_logged, name="board_logged"),
     path("systemic-issues/", views.systemic_list, name="systemic_list"),
     path("systemic-issues/new/", views.systemic_create, name="systemic_create"),

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from organisations.models import Role
 
-from . import rules, selectors, services
+from . import figures, rules, selectors, services
 from .filters import BoardLoggedFilter, PswOverviewFilter, SystemicIssueFilter
 from .forms import SystemicIssueCreateForm, SystemicIssueUpdateForm
 from .models import SystemicIssue
@@ -56,6 +56,25 @@ def psw_raise(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm("escalations.view_psw_overview"):
         raise PermissionDenied("Only a principal social worker raises an independent escalation here.")
     return redirect("escalations:raise")
+
+
+# --- the organisation's figures (Stoke 8) --------------------------------------------------------------
+@login_required
+@require_GET
+def figures_page(request: HttpRequest) -> HttpResponse:
+    """How many escalations, at which stage, and the timescales reached: aggregates of the organisation."""
+    user = request.user
+    if not figures.figures_can_view(user):
+        raise PermissionDenied("The escalation figures are for an organisation's managers, its principal social "
+                               "worker and its administrator.")
+    period = request.GET.get("period", figures.DEFAULT_PERIOD)
+    if period not in figures.PERIODS:
+        period = figures.DEFAULT_PERIOD
+    return render(request, "oversight/figures.html", {
+        "figures": figures.organisation_figures(user=user, period=period),
+        "period": period,
+        "periods": [("3", "The last 3 months"), ("12", "The last 12 months"), ("all", "Since the first escalation")],
+    })
 
 
 # --- the QA&P chair's list ---------------------------------------------------------------------------

@@ -26,6 +26,13 @@ def is_bank_holiday(day: dt.date) -> bool:
     return day in _bank_holidays(day.year)
 
 
+def bank_holiday_name(day: dt.date) -> str | None:
+    """The name of the England and Wales bank holiday on ``day`` ("Christmas Day"), or None."""
+    if not is_bank_holiday(day):
+        return None
+    return holidays.country_holidays("GB", subdiv="ENG", years=day.year, observed=True).get(day)
+
+
 def is_working_day(day: dt.date, *, closure_days: Collection[dt.date] = ()) -> bool:
     return day.weekday() < 5 and not is_bank_holiday(day) and day not in closure_days
 

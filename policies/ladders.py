@@ -200,19 +200,39 @@ LADDERS = [
     },
 ]
 
+# Emergency and out-of-hours contacts: BS3's and Bristol's are the numbers published in 004; the others
+# are fictional, from the ranges Ofcom keeps for drama (020 7946 0xxx, 01632 960xxx, 0117 496 0xxx).
+BRISTOL_OUT_OF_HOURS = (
+    "The Emergency Duty Team (Emergency Duty Social Worker): 01454 615 165\n"
+    "The Police: 999"
+)
+
 # The organisations and partnerships that own the ladders (demo users come with seed_demo).
 ORGANISATIONS = [
     {"slug": "bexley", "name": "London Borough of Bexley Children's Social Care", "kind": "local_authority",
-     "emergency_contacts": "If a child is in immediate danger, call the Police on 999."},
+     "emergency_contacts": "If a child is in immediate danger, call the Police on 999.\n"
+                           "Children's Services Front Door (Monday to Friday, 9am to 5pm): 020 7946 0310\n"
+                           "The Principal Social Worker: 020 7946 0318",
+     "out_of_hours_contacts": "The Emergency Duty Team (evenings, weekends and bank holidays): 020 7946 0311\n"
+                              "The Police: 999"},
     {"slug": "stoke", "name": "Stoke-on-Trent City Council Children's Services", "kind": "local_authority",
-     "emergency_contacts": "If a child is in immediate danger, call the Police on 999."},
+     "emergency_contacts": "If a child is in immediate danger, call the Police on 999.\n"
+                           "Children's Advice and Duty Service (Monday to Friday, 8:30am to 5pm): 01632 960 410\n"
+                           "Conference and Review Service: 01632 960 415",
+     "out_of_hours_contacts": "The Emergency Duty Team: 01632 960 411\nThe Police: 999"},
     {"slug": "wiltshire", "name": "Wiltshire Council Children's Social Care", "kind": "local_authority",
-     "emergency_contacts": "If a child is in immediate danger, call the Police on 999."},
+     "emergency_contacts": "If a child is in immediate danger, call the Police on 999.\n"
+                           "Integrated Front Door (Monday to Friday, 8:45am to 5pm): 01632 960 520",
+     "out_of_hours_contacts": "The Emergency Duty Service: 01632 960 521\nThe Police: 999"},
     {"slug": "puddleducks", "name": "Puddleducks Nursery", "kind": "nursery",
-     "emergency_contacts": "If a child is in immediate danger, call the Police on 999."},
-    {"slug": "bs3", "name": "BS3 Early Education & Childcare", "kind": "nursery", "emergency_contacts": BS3_EMERGENCY},
+     "emergency_contacts": "If a child is in immediate danger, call the Police on 999.\n"
+                           "Wiltshire Integrated Front Door: 01632 960 520\n"
+                           "The nursery's Designated Safeguarding Lead: 01632 960 530",
+     "out_of_hours_contacts": "Wiltshire's Emergency Duty Service: 01632 960 521\nThe Police: 999"},
+    {"slug": "bs3", "name": "BS3 Early Education & Childcare", "kind": "nursery", "emergency_contacts": BS3_EMERGENCY,
+     "out_of_hours_contacts": BRISTOL_OUT_OF_HOURS},
     {"slug": "bristol", "name": "Bristol City Council Children's Social Care", "kind": "local_authority",
-     "emergency_contacts": BS3_EMERGENCY},
+     "emergency_contacts": BS3_EMERGENCY, "out_of_hours_contacts": BRISTOL_OUT_OF_HOURS},
 ]
 
 PARTNERSHIPS = [

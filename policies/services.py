@@ -10,11 +10,24 @@ from .ladders import LADDERS, ORGANISATIONS, PARTNERSHIPS
 from .models import Category, Ladder, RiskRule, Stage
 
 
-def organisation_seed(*, slug: str, name: str, kind: str, emergency_contacts: str = "") -> tuple[Organisation, bool]:
-    """Create the organisation with its default role -> tier mapping, if it is new."""
+def organisation_seed(*, slug: str, name: str, kind: str, emergency_contacts: str = "",
+                      out_of_hours_contacts: str = "") -> tuple[Organisation, bool]:
+    """Create the organisation with its default role -> tier mapping, if it is new.
+
+    An organisation that exists keeps what it has, but contacts it never had are filled in, so that no
+    page shows an organisation with none where the procedures give them.
+    """
     organisation, created = Organisation.objects.get_or_create(
-        slug=slug, defaults={"name": name, "kind": kind, "emergency_contacts": emergency_contacts}
+        slug=slug, defaults={"name": name, "kind": kind, "emergency_contacts": emergency_contacts,
+                             "out_of_hours_contacts": out_of_hours_contacts},
     )
+    missing = {field: value for field, value in (("emergency_contacts", emergency_contacts),
+                                                 ("out_of_hours_contacts", out_of_hours_contacts))
+               if value and not getattr(organisation, field)}
+    if missing and not created:
+        Organisation.objects.filter(pk=organisation.pk).update(**missing)
+        for field, value in missing.items():
+            setattr(organisation, field, value)
     # One read and one insert instead of a query a role: the test suite seeds before every test.
     mapped = set(organisation.tier_mappings.values_list("role", flat=True))
     TierMapping.objects.bulk_create([
