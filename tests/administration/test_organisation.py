@@ -81,13 +81,16 @@ def test_close_of_business_and_contacts_are_set(admin_client, org_admin):
     ({"emergency_contacts": "  "}, "emergency_contacts", "imminent risk"),
 ])
 def test_bad_settings_name_the_field_and_change_nothing(admin_client, org_admin, data, field, words):
+    before = Organisation.objects.get(pk=org_admin.organisation_id)
     response = admin_client.post(reverse("administration:settings"), {
         "close_of_business": "17:30", "emergency_contacts": "Police: 999", "out_of_hours_contacts": "EDT", **data,
     })
     assert response.status_code == 200
     assert f'id="id_{field}-error"' in response.content.decode() and words in response.content.decode()
     bexley = Organisation.objects.get(pk=org_admin.organisation_id)
-    assert bexley.close_of_business == dt.time(17, 0) and bexley.out_of_hours_contacts == ""
+    assert bexley.close_of_business == before.close_of_business == dt.time(17, 0)
+    assert bexley.out_of_hours_contacts == before.out_of_hours_contacts
+    assert bexley.emergency_contacts == before.emergency_contacts
     assert not AuditEntry.objects.exists()
 
 
