@@ -351,7 +351,7 @@ def staff_update(*, actor: User, person: User, name: str, role: str, team: Team 
     """Change a member of staff's name, role, team or line manager."""
     organisation = _require_organisation_admin(actor)
     _require_administers_person(actor, person)
-    person = User.objects.select_for_update().select_related("team", "line_manager").get(pk=person.pk)
+    person = User.objects.select_for_update(of=("self",)).select_related("team", "line_manager").get(pk=person.pk)
     errors: Errors = {}
     first, last = _name_parts(errors, name)
     if role not in STAFF_ROLES:
@@ -383,7 +383,7 @@ def staff_deactivate(*, actor: User, person: User) -> User:
     they are the last person who may hold a live stage of the organisation.
     """
     _require_administers_person(actor, person)
-    person = User.objects.select_for_update().select_related("team", "line_manager").get(pk=person.pk)
+    person = User.objects.select_for_update(of=("self",)).select_related("team", "line_manager").get(pk=person.pk)
     if person.pk == actor.pk:
         raise ActionConflict("You cannot deactivate yourself; ask another administrator.")
     if not person.is_active:

@@ -136,8 +136,8 @@ def test_the_psw_of_the_receiving_organisation_sees_and_acts(raise_escalation, p
 
 
 def test_the_qap_chair_of_another_partnership_sees_nothing(raise_escalation, people):
-    chair = User.objects.create(username="bristol-qap-chair", role=Role.QAP_CHAIR,
-                                partnership=Partnership.objects.get(slug="bristol-partnership"))
+    chair = people["bristol-qap-chair"]  # the demo's chair of bristol-partnership (CONTRACT 8.8)
+    assert chair.role == Role.QAP_CHAIR and chair.partnership == Partnership.objects.get(slug="bristol-partnership")
     esc = raise_escalation("puddleducks-practitioner", "wiltshire-multi-agency", receiving="wiltshire")
     services.escalation_log_with_board(escalation=esc, actor=people["puddleducks-practitioner"], reason="x")
     esc = Escalation.objects.get(pk=esc.pk)
