@@ -73,10 +73,12 @@ def person_changed(*, actor: User, person: User, before: dict[str, Any], source:
                   after={**{key: after[key] for key in changed}, "source": source})
 
 
-def person_deactivated(*, actor: User, person: User, sessions_ended: int, tokens_ended: int) -> AuditEntry:
+def person_deactivated(*, actor: User, person: User, sessions_ended: int, tokens_ended: int,
+                       stages_passed_on: int = 0) -> AuditEntry:
     return _entry(actor=actor, kind=AuditKind.PERSON_DEACTIVATED, subject=_who(person),
                   before={"active": True},
-                  after={"active": False, "sessions_ended": sessions_ended, "tokens_ended": tokens_ended})
+                  after={"active": False, "sessions_ended": sessions_ended, "tokens_ended": tokens_ended,
+                         "stages_passed_on": stages_passed_on})
 
 
 def qap_chair_changed(*, actor: User, previous: User | None, chair: User) -> AuditEntry:

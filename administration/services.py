@@ -29,6 +29,7 @@ from core.errors import ActionConflict, ActionNotPermitted
 from escalations.holders import holder_organisation
 from escalations.ladder_versions import ladder_freeze_for_edit
 from escalations.models import Escalation
+from escalations.services import escalations_hand_over
 from organisations.models import (
     ADMIN_ROLES,
     BOARD_ROLES,
@@ -218,6 +219,8 @@ def _live_stage_refusal(*, organisation: Organisation, person: User | None = Non
     for escalation, stage in _live_stages_held_in(organisation):
         before, after = eligible(stage, tiers_before), eligible(stage, tiers)
         holder = escalation.holder_id or 0
+        if person is not None and holder != person.pk and holder in staff_after:
+            continue  # held by someone else who stays: a change to this one person leaves it held
         if staff_before.get(holder, "") in before and staff_after.get(holder, "") not in after:
             lost[stage.name] += 1
         if before & present_before and not after & present_after:
@@ -377,10 +380,11 @@ def staff_update(*, actor: User, person: User, name: str, role: str, team: Team 
 
 @transaction.atomic
 def staff_deactivate(*, actor: User, person: User) -> User:
-    """Deactivate a person: they cannot sign in, and their sessions and API tokens end at once.
+    """Deactivate a person: they cannot sign in, their sessions and API tokens end at once, and every live
+    stage they hold passes to the next holder by the section 8.1 rule (a ``system`` timeline entry each).
 
-    Refused while they hold a live stage (the stage would have no holder who may act on it), or where
-    they are the last person who may hold a live stage of the organisation.
+    Refused, changing nothing, where a stage they hold has nobody else who may take it, or where they are
+    the last person who may hold a live stage of the organisation.
     """
     _require_administers_person(actor, person)
     person = User.objects.select_for_update(of=("self",)).select_related("team", "line_manager").get(pk=person.pk)
@@ -389,11 +393,14 @@ def staff_deactivate(*, actor: User, person: User) -> User:
     if not person.is_active:
         raise ActionConflict(f"{person.display_name} is already deactivated.")
     held = live_stages_held_by(person)
-    if held:
-        n = sum(held.values())
+    handed = escalations_hand_over(person=person, now=timezone.now(),
+                                   reason=f"{person.display_name} was deactivated by the organisation's administrator")
+    stuck = sum(1 for one in handed if one.to is None)
+    if stuck:
         raise ActionConflict(
-            f"{person.display_name} holds {n} live {_plural(n, 'stage', 'stages')} ({_stage_words(held)}). "
-            f"Pass {_plural(n, 'it', 'them')} on first (reassign, or record an absence with cover), then deactivate."
+            f"{person.display_name} holds {sum(held.values())} live {_plural(sum(held.values()), 'stage', 'stages')} "
+            f"({_stage_words(held)}), and nobody else may take {_plural(stuck, 'one of them', f'{stuck} of them')}. "
+            "Give the organisation someone in that role first, then deactivate."
         )
     if person.organisation is not None:
         refusal = _live_stage_refusal(organisation=person.organisation, person=person, active_after=False)
@@ -403,7 +410,7 @@ def staff_deactivate(*, actor: User, person: User) -> User:
     person.save(update_fields=["is_active"])
     sessions, tokens = _sessions_end(person), _tokens_end(person)
     events.audit_add(events.person_deactivated(actor=actor, person=person, sessions_ended=sessions,
-                                               tokens_ended=tokens))
+                                               tokens_ended=tokens, stages_passed_on=len(handed)))
     return person
 
 

@@ -52,8 +52,9 @@ def test_bad_input_answers_400_with_the_field_and_saves_nothing(api):
     assert not AuditEntry.objects.exists()
 
 
-def test_deactivating_a_holder_answers_409_with_the_reason(api, people, raise_escalation):
+def test_deactivating_a_holder_nobody_may_replace_answers_409_with_the_reason(api, people, raise_escalation):
     raise_escalation("bexley-practitioner", "bexley-internal")
+    User.objects.filter(pk=people["bexley-team-manager"].pk).update(line_manager=None)  # and no other team manager
     response = api.post(f"/api/v1/administration/people/{people['bexley-team-manager'].pk}/deactivate/")
     assert response.status_code == 409
     assert "holds 1 live stage" in response.json()["detail"]

@@ -142,18 +142,37 @@ def test_deactivating_ends_the_persons_sessions_and_tokens_at_once(admin_client,
     refused = api.get("/api/v1/me/")
     assert refused.status_code in (401, 403) and refused.json() == {"detail": "Invalid token."}
     entry = AuditEntry.objects.get(kind=AuditKind.PERSON_DEACTIVATED)
-    assert entry.after == {"active": False, "sessions_ended": 1, "tokens_ended": 1}
+    assert entry.after == {"active": False, "sessions_ended": 1, "tokens_ended": 1, "stages_passed_on": 0}
 
 
-def test_deactivating_someone_who_holds_live_stages_is_refused_with_the_reason_and_count(admin_client, people,
-                                                                                      raise_escalation):
-    raise_escalation("bexley-practitioner", "bexley-internal")
+def test_deactivating_someone_who_holds_live_stages_passes_them_on_with_a_system_entry(admin_client, people,
+                                                                                     raise_escalation):
+    esc = raise_escalation("bexley-practitioner", "bexley-internal")
     holder = people["bexley-team-manager"]
+    deadline = esc.stage_deadline
+    response = admin_client.post(reverse("administration:person_deactivate", args=[holder.pk]))
+    assert response.status_code == 302
+    holder.refresh_from_db()
+    esc.refresh_from_db()
+    assert not holder.is_active
+    assert esc.holder != holder and esc.holder.is_active and esc.stage_deadline == deadline
+    entry = esc.timeline.order_by("pk").last()
+    assert entry.actor is None and "deactivated" in entry.note
+    assert AuditEntry.objects.get(kind=AuditKind.PERSON_DEACTIVATED).after["stages_passed_on"] == 1
+
+
+def test_deactivating_a_holder_nobody_else_may_replace_is_refused_and_changes_nothing(admin_client, people,
+                                                                                   raise_escalation):
+    esc = raise_escalation("bexley-practitioner", "bexley-internal")
+    holder = people["bexley-team-manager"]
+    # Nobody else may take a Team Manager stage: no other team manager, and no line manager above the holder.
+    User.objects.filter(pk=people["bexley-team-manager"].pk).update(line_manager=None)
     response = admin_client.post(reverse("administration:person_deactivate", args=[holder.pk]), follow=True)
     text = response.content.decode()
-    assert "Grace Mensah holds 1 live stage" in text and "“Team Manager”" in text and "Pass it on first" in text
+    assert "Grace Mensah holds 1 live stage" in text and "nobody else may take" in text
     holder.refresh_from_db()
-    assert holder.is_active and not AuditEntry.objects.exists()
+    esc.refresh_from_db()
+    assert holder.is_active and esc.holder == holder and not AuditEntry.objects.exists()
 
 
 def test_deactivating_the_last_person_who_may_hold_a_live_stage_is_refused(admin_client, org_admin, people,
