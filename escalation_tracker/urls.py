@@ -4,14 +4,15 @@ from django.urls import include, path
 
 from organisations.forms import SignInForm
 
-from . import views
+from . import health, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("sign-in/", auth_views.LoginView.as_view(authentication_form=SignInForm, redirect_authenticated_user=True),
          name="login"),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
-    path("healthz/", views.healthz, name="healthz"),
+    path("healthz/", health.healthz, name="healthz"),
+    path("readyz/", health.readyz, name="readyz"),
     path("escalations/", include("escalations.urls")),
     path("escalations/", include("oversight.urls")),
     path("notifications/", include("notifications.urls")),

@@ -1,6 +1,5 @@
 from django.contrib.auth.decorators import login_required
-from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from escalations.models import LIVE_STATES
@@ -18,9 +17,3 @@ def home(request: HttpRequest) -> HttpResponse:
     if user.escalations_held.filter(state__in=LIVE_STATES).exists() or user.reports.exists():
         return redirect("escalations:awaiting")
     return redirect("escalations:mine")
-
-
-def healthz(request: HttpRequest) -> JsonResponse:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
