@@ -69,6 +69,7 @@ def prepare(args: argparse.Namespace) -> None:
     people = {u.username: u for u in User.objects.filter(is_active=True)}
     wiltshire = Organisation.objects.get(slug="wiltshire")
     ladders = {slug: Ladder.objects.current().get(slug=slug) for _, slug in RAISERS}
+    categories = {slug: ladder.categories.first().slug for slug, ladder in ladders.items()}
     rows: list[Escalation] = []
     slot_of: list[int] = []
     cases: dict[str, list[Case]] = {}
@@ -78,17 +79,22 @@ def prepare(args: argparse.Namespace) -> None:
             Case(organisation=raiser.organisation, reference=f"LOAD-{slug[:3].upper()}-{n:03d}") for n in range(40)
         ])
 
+    holders: dict[tuple[str, int], User] = {}
+
     def escalation(*, slug: str, risk: str, stage: int, deadline: dt.datetime, n: int) -> Escalation:
         username = dict((s, u) for u, s in RAISERS)[slug]
         raiser, ladder = people[username], ladders[slug]
         receiving = wiltshire if ladder.multi_agency else None
-        holder = holder_find(stage=ladder.stage(stage), raised_by=raiser, raising_organisation=raiser.organisation,
-                             receiving_organisation=receiving)
-        if holder is None:
-            raise SystemExit(f"Nobody holds stage {stage} of {slug}: run seed_demo first.")
+        if (slug, stage) not in holders:
+            found = holder_find(stage=ladder.stage(stage), raised_by=raiser, raising_organisation=raiser.organisation,
+                                receiving_organisation=receiving)
+            if found is None:
+                raise SystemExit(f"Nobody holds stage {stage} of {slug}: run seed_demo first.")
+            holders[slug, stage] = found
+        holder = holders[slug, stage]
         return Escalation(
             case=cases[slug][n % 40], ladder=ladder, raising_organisation=raiser.organisation,
-            receiving_organisation=receiving, risk_level=risk, category=ladder.categories.first().slug,
+            receiving_organisation=receiving, risk_level=risk, category=categories[slug],
             decision_challenged="Closure to early help.", concern="Risk not reassessed.", basis="evidence",
             desired_outcome="Reassessment.", raised_by=raiser, raised_at=now - dt.timedelta(days=2),
             stage_index=stage, holder=holder, stage_started_at=now - dt.timedelta(days=1), stage_deadline=deadline,
