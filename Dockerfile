@@ -1,11 +1,22 @@
 # Production image: the web app (gunicorn), the Celery worker and beat share it.
-# Dependencies come from the lock file with their hashes checked: the image has the versions CI tested.
+# Dependencies come from the lock file with their hashes checked: the image has the versions CI tested
+# (gunicorn among them, pinned in requirements/run.lock). It runs as an unprivileged user.
 FROM python:3.11-slim
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 VAR_DIR=/app/var ATTACHMENTS_ROOT=/data/attachments \
+    LOG_FORMAT=json
 WORKDIR /app
+RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid app --home-dir /app app
 COPY requirements/run.lock requirements/run.lock
 RUN pip install --no-cache-dir --require-hashes -r requirements/run.lock
 COPY . .
-RUN DEBUG=0 SECRET_KEY=collectstatic python manage.py collectstatic --noinput
+# The static files are collected at build time; var/ (the static root) and the attachments' folder
+# belong to the app user, who can write nothing else in the image.
+RUN DEBUG=0 SECRET_KEY=collectstatic python manage.py collectstatic --noinput \
+    && rm -f /app/var/secret_key \
+    && mkdir -p /data/attachments \
+    && chown -R app:app /app/var /data
+USER app
 EXPOSE 8000
-CMD ["gunicorn", "escalation_tracker.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
+# gthread workers: a slow request holds one thread, not a whole process; graceful stop within 30 s.
+CMD ["gunicorn", "escalation_tracker.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", \
+     "--worker-class", "gthread", "--threads", "4", "--timeout", "30", "--graceful-timeout", "30"]

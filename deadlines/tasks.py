@@ -12,6 +12,7 @@ from typing import Any
 from celery import shared_task
 from django.db import DatabaseError
 
+from .heartbeat import clock_heartbeat_record
 from .sweep import deadline_reminders_send, deadlines_sweep
 
 # A database that is briefly away (a restart, a lock held too long) is retried after 5 s, 10 s,
@@ -28,8 +29,13 @@ RETRY: dict[str, Any] = {
 
 @shared_task(acks_late=True, ignore_result=True, **RETRY)
 def sweep_deadlines() -> str:
-    """Handle every missed stage and overall deadline once (beat: every DEADLINE_SWEEP_SECONDS)."""
-    return deadlines_sweep().summary()
+    """Handle every missed stage and overall deadline once (beat: every DEADLINE_SWEEP_SECONDS).
+
+    A sweep that ends records the clock's heartbeat, which ``/readyz`` reads.
+    """
+    summary = deadlines_sweep().summary()
+    clock_heartbeat_record()
+    return summary
 
 
 @shared_task(acks_late=True, ignore_result=True, **RETRY)

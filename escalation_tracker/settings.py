@@ -5,6 +5,7 @@ Production sets DATABASE_URL, REDIS_URL, SECRET_KEY, DEBUG=0, ALLOWED_HOSTS and 
 """
 import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
 
 import dj_database_url
@@ -15,7 +16,11 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 
 def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
+    return env_bool_in(os.environ, name, default)
+
+
+def env_bool_in(env: Mapping[str, str], name: str, default: bool) -> bool:
+    value = env.get(name)
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
@@ -84,6 +89,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that its duration covers every other middleware and the view.
+    "core.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -148,6 +155,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A busy timeout lets the web process and the clock's worker share one SQLite file.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+# A read replica (DATABASE_REPLICA_URL, e.g. a PostgreSQL streaming standby): the reports read from it
+# through core.db.ReplicaRouter; every write and every other read stays on the primary. In tests the
+# alias mirrors the primary (same database), so a test can show which connection a query used.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"], conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+# The alias the reports read from: the replica when there is one.
+REPORTS_DATABASE = "replica" if "replica" in DATABASES else "default"
+DATABASE_ROUTERS = ["core.db.ReplicaRouter"]
+# The aliases /readyz/ checks: each one the product reads from.
+READYZ_DATABASES = list(DATABASES)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Passwords ----------------------------------------------------------------------------------
@@ -169,13 +189,44 @@ STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+WHITENOISE_USE_FINDERS = True
+# Attachments live outside any public path and are served only by a permission-checked view: on the
+# local disk under ATTACHMENTS_ROOT by default, or in a private bucket of S3-compatible object storage
+# (django-storages) when ATTACHMENTS_S3_BUCKET is set, which every web instance then shares.
+ATTACHMENTS_ROOT = Path(os.environ.get("ATTACHMENTS_ROOT", VAR_DIR / "attachments"))
+
+
+def attachments_storage_from_env(env: Mapping[str, str], *, root: Path) -> dict:
+    """The STORAGES entry of the attachments: S3-compatible when ATTACHMENTS_S3_BUCKET is set, else the disk."""
+    bucket = env.get("ATTACHMENTS_S3_BUCKET", "")
+    if not bucket:
+        return {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(root), "base_url": None,
+                        "file_permissions_mode": 0o640, "directory_permissions_mode": 0o750},
+        }
+    options = {
+        "bucket_name": bucket,
+        "location": env.get("ATTACHMENTS_S3_PREFIX", "attachments"),
+        # Private objects, never a public URL: the permission-checked view streams each file.
+        "default_acl": "private",
+        "querystring_auth": True,
+        "file_overwrite": False,
+        "object_parameters": {"ServerSideEncryption": "AES256"} if env_bool_in(env, "ATTACHMENTS_S3_SSE", True) else {},
+    }
+    for name, option in (("ATTACHMENTS_S3_ENDPOINT_URL", "endpoint_url"), ("ATTACHMENTS_S3_REGION", "region_name"),
+                         ("ATTACHMENTS_S3_ACCESS_KEY_ID", "access_key"),
+                         ("ATTACHMENTS_S3_SECRET_ACCESS_KEY", "secret_key")):
+        if env.get(name):
+            options[option] = env[name]
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    "attachments": attachments_storage_from_env(os.environ, root=ATTACHMENTS_ROOT),
 }
-WHITENOISE_USE_FINDERS = True
-# Attachments live outside any public path and are served only by a permission-checked view.
-ATTACHMENTS_ROOT = Path(os.environ.get("ATTACHMENTS_ROOT", VAR_DIR / "attachments"))
 ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = ATTACHMENT_MAX_BYTES + 1024 * 1024
 
@@ -196,7 +247,14 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 CELERY_FS_DIR = VAR_DIR / "celery"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": 3600}
+    # A message taken by a worker that then dies (SIGKILL, a lost machine) goes back to the queue
+    # after this many seconds. Every task here is safe to run twice (the sweep claims its rows, an
+    # e-mail is claimed before it leaves), so a short timeout only costs repeated work, never a
+    # repeated effect; it must stay longer than the longest task and the longest retry countdown
+    # worth keeping in order (CELERY_VISIBILITY_TIMEOUT, one hour by default).
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {
+        "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600")),
+    }
 else:
     for sub in ("out", "processed", "control"):
         (CELERY_FS_DIR / sub).mkdir(parents=True, exist_ok=True)
@@ -270,10 +328,26 @@ SHOW_DEMO_LOGINS = env_bool("SHOW_DEMO_LOGINS", False)
 REPORT_SMALL_COUNT_THRESHOLD = int(os.environ.get("REPORT_SMALL_COUNT_THRESHOLD", "5"))
 
 # --- Logging ------------------------------------------------------------------------------------
+# LOG_FORMAT=json: one JSON object a line (web requests: method, path, status, duration, user id; the
+# Celery tasks: name, id, state, duration), for a log collector. Plain text by default, for a person.
+# A request's line names the person by id only: never a child's name, never the query string.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain").strip().lower()
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ValueError(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {"()": "core.logging.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # The request log replaces Django's own line per request (and its 4xx/5xx warnings' repeats).
+        "django.server": {"level": "WARNING"},
+    },
 }
+# The worker and beat keep this configuration instead of Celery's own (one format for every process).
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False

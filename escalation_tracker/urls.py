@@ -3,12 +3,13 @@ from django.urls import include, path
 
 from administration.views import PasswordSetView
 
-from . import views
+from . import health, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("", include("identity.urls")),  # sign in (password or the organisation's single sign-on), sign out
-    path("healthz/", views.healthz, name="healthz"),
+    path("healthz/", health.healthz, name="healthz"),
+    path("readyz/", health.readyz, name="readyz"),
     path("set-password/<uidb64>/<token>/", PasswordSetView.as_view(), name="password_set"),
     path("administration/", include("administration.urls")),
     path("escalations/", include("escalations.urls")),

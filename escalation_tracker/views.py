@@ -1,7 +1,6 @@
 from django.contrib.auth.decorators import login_required
-from django.db import connection
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from escalations.models import LIVE_STATES, Escalation
@@ -39,9 +38,3 @@ def home(request: HttpRequest) -> HttpResponse:
     if below and Escalation.objects.live().filter(Q(raised_by_id__in=below) | Q(holder_id__in=below)).exists():
         return redirect("escalations:team")
     return redirect("escalations:mine")
-
-
-def healthz(request: HttpRequest) -> JsonResponse:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation, ValidationError
 from django.core.files.base import File
-from django.core.files.storage import FileSystemStorage
+from django.core.files.storage import Storage, storages
 from django.db import transaction
 from django.db.models import Prefetch
 from django.template.defaultfilters import filesizeformat
@@ -70,12 +70,16 @@ ALLOWED_LIST = "PDF, DOC, DOCX, ODT, RTF, TXT, EML, MSG, PNG or JPG"
 ACCEPT_ATTRIBUTE = ",".join(f".{ext}" for ext in ALLOWED)
 
 
-def attachments_storage() -> FileSystemStorage:
-    """Return the private storage under ATTACHMENTS_ROOT (read at call time, so tests may move it)."""
-    return FileSystemStorage(
-        location=settings.ATTACHMENTS_ROOT, base_url=None,
-        file_permissions_mode=0o640, directory_permissions_mode=0o750,
-    )
+def attachments_storage() -> Storage:
+    """Return the attachments' private storage (settings ``STORAGES["attachments"]``).
+
+    The local disk under ATTACHMENTS_ROOT by default (read at call time, so tests may move it), or a
+    private bucket of S3-compatible object storage when ATTACHMENTS_S3_BUCKET is set.
+    """
+    config = settings.STORAGES["attachments"]
+    if config["BACKEND"] == "django.core.files.storage.FileSystemStorage":
+        config = {**config, "OPTIONS": {**config.get("OPTIONS", {}), "location": settings.ATTACHMENTS_ROOT}}
+    return storages.create_storage(config)
 
 
 def attachments_prefetch() -> Prefetch:

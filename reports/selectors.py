@@ -27,6 +27,7 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.http import Http404
 from django.utils import timezone
 
+from core.db import reads_from_replica
 from escalations.models import LIVE_STATES, Escalation, State
 from organisations.models import ClosureDay, Organisation, Partnership, Role, User
 from policies import clock
@@ -462,6 +463,7 @@ def _missing_challenge(scope: ReportScope, period: ReportPeriod, suppression: Su
     )
 
 
+@reads_from_replica
 def themes_report(*, scope: ReportScope, period: ReportPeriod, now: dt.datetime | None = None) -> ThemesReport:
     """Build the themes report for a scope and period, as aggregates only (see the module docstring)."""
     now = now or timezone.now()

@@ -12,6 +12,23 @@ def at(*args) -> dt.datetime:
     return dt.datetime(*args, tzinfo=LONDON)
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """A ``replica`` alias that mirrors the primary in tests (as DATABASE_REPLICA_URL adds in production).
+
+    Nothing reads from it unless a test sets ``REPORTS_DATABASE = "replica"`` and allows the alias
+    (``django_db(databases=["default", "replica"])``): the reports' router test does.
+    """
+    import copy
+
+    from django.conf import settings
+
+    if "replica" not in settings.DATABASES:
+        replica = copy.deepcopy(settings.DATABASES["default"])
+        replica["TEST"] = {**replica.get("TEST", {}), "MIRROR": "default"}
+        settings.DATABASES["replica"] = replica
+
+
 @pytest.fixture(autouse=True)
 def _fast_and_in_process(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
