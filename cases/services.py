@@ -10,8 +10,13 @@ from .models import Case
 REFERENCE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-/_.]{0,63}$")
 
 
-def case_get_or_create(*, organisation, reference: str, display_name: str = "", created_by=None) -> tuple[Case, bool]:
-    """Return the organisation's case with this reference, creating it if it is new."""
+def case_get_or_create(*, organisation, reference: str, display_name: str = "", created_by=None,
+                       allocated_worker=None) -> tuple[Case, bool]:
+    """Return the organisation's case with this reference, creating it if it is new.
+
+    ``allocated_worker``: the member of the organisation's staff the case is allocated to (Stoke 4: the
+    social worker); recorded on a new case, or on a known one that has none yet.
+    """
     reference = (reference or "").strip()
     errors = {}
     if not reference:
@@ -20,11 +25,17 @@ def case_get_or_create(*, organisation, reference: str, display_name: str = "", 
         errors["reference"] = ["A reference has letters, digits and - / _ . only, up to 64 characters."]
     if len(display_name or "") > 120:
         errors["display_name"] = ["The display name must be 120 characters or fewer."]
+    if allocated_worker is not None and (
+            not allocated_worker.is_active or allocated_worker.organisation_id != getattr(organisation, "pk", None)):
+        errors["allocated_worker"] = ["Choose an active member of your organisation's staff as the allocated worker."]
     if errors:
         raise ValidationError(errors)
     case, created = Case.objects.get_or_create(
         organisation=organisation,
         reference=reference,
-        defaults={"display_name": (display_name or "").strip(), "allocated_worker": created_by},
+        defaults={"display_name": (display_name or "").strip(), "allocated_worker": allocated_worker},
     )
+    if not created and allocated_worker is not None and case.allocated_worker_id is None:
+        case.allocated_worker = allocated_worker
+        case.save(update_fields=["allocated_worker"])
     return case, created

@@ -40,7 +40,7 @@ from escalations.services import (
     stage_enter,
 )
 from notifications.models import Kind
-from organisations.models import Organisation, User
+from organisations.models import Absence, Organisation, User
 from policies import clock
 from policies.models import Ladder, MissedDeadlineAction
 
@@ -170,6 +170,7 @@ class _Cache:
         self.organisations: dict[int, Organisation] = {}
         self.parties = Parties()
         self.users = self.parties.users
+        self.absent_ids: set[int] | None = None  # who is away today: read once, if a stage is entered
 
     def attach(self, rows: Sequence[Escalation]) -> None:
         ladder_ids = {e.ladder_id for e in rows} - self.ladders.keys()
@@ -208,7 +209,7 @@ class _Decisions:
 
 
 def _decide_stage(esc: Escalation, *, now: dt.datetime, arranged_at: dict[int, dt.datetime],
-                  decided: _Decisions) -> None:
+                  decided: _Decisions, cache: _Cache) -> None:
     """Apply the ladder's missed-deadline rule for the escalation's risk level (CONTRACT section 3)."""
     missed = esc.stage_deadline
     if esc.state == State.MEETING_ARRANGED and arranged_at.get(esc.pk, missed) <= missed:
@@ -226,7 +227,9 @@ def _decide_stage(esc: Escalation, *, now: dt.datetime, arranged_at: dict[int, d
             and can_proceed(esc.escalate)):
         before, from_stage = esc.state, esc.stage
         esc.escalate(to_stage=nxt)
-        previous = stage_enter(escalation=esc, index=nxt, now=now, require_holder=False)
+        if cache.absent_ids is None:
+            cache.absent_ids = Absence.objects.absent_ids(clock.local(now).date())
+        previous = stage_enter(escalation=esc, index=nxt, now=now, require_holder=False, absent_ids=cache.absent_ids)
         decided.actions.append(DeadlineAdvanced(esc, from_state=before, from_stage_name=from_stage.name,
                                                 previous_holder=previous, missed=missed))
         holder = esc.holder.username if esc.holder is not None else "nobody (no one holds the role)"
@@ -274,7 +277,7 @@ def _batch_handle(ids: list[int], *, now: dt.datetime, cache: _Cache, result: Sw
         try:
             stage_due, overall_due = _is_stage_due(esc, now), _is_overall_due(esc, now)
             if stage_due:
-                _decide_stage(esc, now=now, arranged_at=arranged_at, decided=own)
+                _decide_stage(esc, now=now, arranged_at=arranged_at, decided=own, cache=cache)
             if overall_due:
                 _decide_overall(esc, decided=own)
         except Exception:

@@ -300,12 +300,13 @@ def _escalations(users: dict[str, User], cases: dict[str, Case]) -> int:
     e.refresh_from_db()
     services.escalation_start_mediation(escalation=e, actor=u("wiltshire-qap-chair"),
                                         mediator=u("wiltshire-qap-chair"))
-    raise_("puddleducks-designated-safeguarding-lead", "DEMO-PD-4002", "wiltshire-multi-agency",
+    # Practitioner to practitioner (a safeguarding lead would raise manager to manager: CONTRACT 8.1).
+    raise_("puddleducks-practitioner", "DEMO-PD-4002", "wiltshire-multi-agency",
            receiving="wiltshire", category="communication")
 
     # Bristol partnership: BS3 nursery's own ladder and the resolution panel ladder.
     raise_("bs3-practitioner", "DEMO-B3-5001", "bs3-nursery", receiving="bristol", category="need-for-action")
-    e = raise_("bs3-designated-safeguarding-lead", "DEMO-B3-5002", "multi-agency-resolution-panel",
+    e = raise_("bs3-practitioner", "DEMO-B3-5002", "multi-agency-resolution-panel",
                receiving="bristol", category="roles-and-responsibilities")
     services.escalation_respond(escalation=e, actor=e.holder, decision="agree",
                                 rationale="Children's social care will complete a child and family assessment.")

@@ -28,6 +28,7 @@ from notifications.models import Kind
 
 from .rules import (
     can_view,
+    holds_stage,
     is_board_member,
     is_holder,
     is_participant,
@@ -35,6 +36,7 @@ from .rules import (
     is_qap_chair_for,
     is_raiser,
     manages_holder,
+    may_skip,
 )
 from .states import LIVE_STATES, Decision, State
 
@@ -99,6 +101,7 @@ class Person:
     candidates: str  # the dotted path of a selector taking ``escalation=`` and returning users
     hint: str = ""
     api_help: str = ""
+    optional: bool = False  # may be left out: the service then chooses (the holder rule, CONTRACT 8.1)
 
 
 @dataclass(frozen=True)
@@ -324,6 +327,16 @@ def _reason(label: str, required: str) -> Text:
     return Text("reason", label, required, noun="Reason")
 
 
+def _holder_choice(candidates: str) -> Person:
+    """Who should hold the stage it goes to: optional, the holder rule chooses otherwise (CONTRACT 8.1, 8.7)."""
+    return Person("holder", "Who should hold it? (optional)", "Leave it to the procedure",
+                  "Choose who should hold it", "Choose one of the people listed", candidates=candidates,
+                  hint="Leave it to the procedure to give it to the nearest manager with the stage's role, or "
+                       "choose someone who may hold it.",
+                  api_help="Optional: the username of the person who should hold the stage; by default the "
+                           "holder rule's choice.", optional=True)
+
+
 # --- the actions, in the order the escalation page offers them -----------------------------------------
 class EscalationActions:
     """The escalation's transitions, one per action, each declared with its spec; ``Escalation`` inherits them."""
@@ -343,7 +356,7 @@ class EscalationActions:
         times_reopened: int
 
     @action(
-        who=is_holder,
+        who=holds_stage,
         source=(State.OPEN, State.MEETING_ARRANGED), target=RETURN_VALUE(State.RESPONDED, State.RESOLVED),
         checks=(InState("A decision can be recorded only while the escalation awaits one (it is {state})."),),
         inputs=(
@@ -369,7 +382,7 @@ class EscalationActions:
         return State.RESPONDED
 
     @action(
-        who=is_holder,
+        who=holds_stage,
         source=(State.OPEN,), target=State.MEETING_ARRANGED,
         checks=(InState("A meeting can be arranged only while the escalation is open (it is {state})."),),
         inputs=(Moment("meeting_at", prefix="meeting", what="the meeting",
@@ -420,41 +433,47 @@ class EscalationActions:
             Condition(resolved_only_into_exceptional, "A resolved escalation can be reopened, not escalated."),
         ),
         inputs=(Text("reason", _escalate_reason_label, "Enter why you are escalating it", hint=_escalate_reason_hint,
-                     noun="Reason"),),
+                     noun="Reason"),
+                _holder_choice("escalations.selectors.escalate_holder_candidates")),
         service="escalation_escalate",
         title="Escalate to the next stage", button="Escalate", done="It is escalated to the next stage.",
         label="Escalate", lists=("mine",),
         summary="Escalate to the next stage",
-        description="The raiser (or the PSW) climbs to the next stage: open again with its holder and deadline. From "
-                    "resolved only into an exceptional stage; never past the last stage.",
-        body="ReasonInput", timeline="escalate", logged_as="Escalated", notifies=(Kind.STAGE_ESCALATED,),
+        description="The raiser (or the PSW) climbs to the next stage of the category's route: open again with its "
+                    "holder (the one named in `holder`, where eligible) and deadline. From resolved only into an "
+                    "exceptional stage; never past the last stage.",
+        body="EscalateInput", timeline="escalate", logged_as="Escalated", notifies=(Kind.STAGE_ESCALATED,),
     )
     def escalate(self: Escalation, *, to_stage: int) -> None:
         self.stage_index = to_stage
         self.resolved_at = self.closed_at = None
 
     @action(
-        who=is_raiser,
+        who=may_skip,
         source=(State.OPEN, State.MEETING_ARRANGED, State.RESPONDED), target=State.OPEN,
         checks=(
             Condition(skip_allowed, "{ladder} does not allow stages to be skipped."),
             InState("An escalation that is {state} cannot skip a stage."),
-            Condition(has_skip_targets, "There is no stage after the next one to skip to: to go to the next stage, "
-                                        "escalate."),
+            Condition(has_skip_targets, "There is no later stage this procedure lets it skip to: to go to the next "
+                                        "stage, escalate."),
         ),
         inputs=(
             StageChoice("to_stage", "Which stage should it go to?", "Choose the stage to go to",
                         "Choose one of the stages listed", stages=lambda escalation: escalation.skip_targets(),
-                        api_help="The index of a stage after the next one."),
+                        api_help="The index of a later stage the ladder lets a skip reach (after the next one, "
+                                 "unless the ladder allows the next one too)."),
             Text("reason", "Why are you skipping stages?", "Enter why you are skipping stages",
                  hint="The procedure requires a recorded reason."),
+            _holder_choice("escalations.selectors.skip_holder_candidates"),
         ),
         service="escalation_skip",
         title="Skip to a later stage", button="Skip to this stage", done="It has moved to the stage you chose.",
         label="Skip to a later stage",
         summary="Skip to a later stage",
-        description="The raiser goes to a stage after the next one, with a reason, where the ladder allows it.",
-        body="SkipInput", body_order=("reason", "to_stage"), timeline="skip", logged_as="Stage skipped",
+        description="Where the ladder allows it, go straight to a later stage, with a reason: the raiser (Stoke: "
+                    "any later stage, the next one included); on Bexley's ladder only the PSW, to the Deputy "
+                    "Director or the Director (4.5).",
+        body="SkipInput", body_order=("reason", "to_stage", "holder"), timeline="skip", logged_as="Stage skipped",
         notifies=(Kind.STAGE_ESCALATED,),
     )
     def skip(self: Escalation, *, to_stage: int) -> None:

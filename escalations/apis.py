@@ -161,6 +161,12 @@ class RaiseInput(InputSerializer):
         max_length=50, required=False, allow_null=True, allow_blank=True,
         help_text="Multi-agency ladders: the slug of the organisation whose decision you challenge.",
     )
+    holder = StrictCharField(
+        max_length=150, required=False, allow_null=True, allow_blank=True,
+        help_text="The username of the person who should hold the entry stage, where eligible; by default the "
+                  "holder rule's choice. Required on `stoke-crm-concerns`: the Conference and Review Manager the "
+                  "concern is about.",
+    )
 
     def validate(self, attrs: dict) -> dict:
         """Resolve the case, the ladder and the receiving organisation, naming each one not found."""
@@ -180,6 +186,12 @@ class RaiseInput(InputSerializer):
             if receiving is None:
                 problems["receiving_organisation"] = ["No organisation has this slug."]
         attrs["receiving_organisation"] = receiving
+        holder = attrs.get("holder") or None
+        if holder is not None:
+            holder = User.objects.filter(username=holder, is_active=True).first()
+            if holder is None:
+                problems["holder"] = ["No active person has this username."]
+        attrs["holder"] = holder
         if problems:
             raise serializers.ValidationError(problems)
         return attrs
@@ -210,7 +222,10 @@ class EscalationListCreateApi(generics.GenericAPIView):
         operation_id="escalations_create",
         summary="Raise an escalation",
         description="Raise a disagreement about a decision on a case. It enters the stage its risk level "
-                    "sets on the ladder, with that stage's holder and deadline; the holder is notified.",
+                    "sets on the ladder, or the stage above the raiser's own (a stage of the raiser's own tier on "
+                    "a multi-agency ladder), with that stage's holder (the one named in `holder`, where eligible) "
+                    "and deadline; the holder is notified. Where no stage is left above the raiser, 400 on "
+                    "`ladder` with the reason.",
         request=RaiseInput,
         responses={201: EscalationOutput, **errors(400)},
         tags=["escalations"],
@@ -275,6 +290,9 @@ def _(spec_input: actions.YesNo) -> serializers.Field:
 
 @_api_field.register
 def _(spec_input: actions.Person) -> serializers.Field:
+    if spec_input.optional:
+        return StrictCharField(max_length=150, required=False, allow_null=True, allow_blank=True,
+                               help_text=spec_input.api_help or None)
     return StrictCharField(max_length=150, help_text=spec_input.api_help or None)
 
 
@@ -314,7 +332,8 @@ def _arguments(spec: ActionSpec, data: dict) -> dict:
     arguments = dict(data)
     for spec_input in spec.inputs:
         if isinstance(spec_input, actions.Person):
-            arguments[spec_input.name] = _user_named(spec_input.name, arguments[spec_input.name])
+            username = arguments.get(spec_input.name)
+            arguments[spec_input.name] = _user_named(spec_input.name, username) if username else None
     return arguments
 
 

@@ -20,6 +20,7 @@ from core.api import (
     UserRateThrottle,
     errors,
 )
+from organisations.models import User
 
 from .cases import case_list_visible
 
@@ -38,6 +39,11 @@ class CaseInput(InputSerializer):
                                 help_text="The reference in the case-management system, e.g. LCS-104233.")
     display_name = StrictCharField(max_length=120, required=False, allow_blank=True, default="",
                                    help_text="Optional, e.g. initials; never sent by e-mail or to the board.")
+    allocated_worker = StrictCharField(
+        max_length=150, required=False, allow_null=True, allow_blank=True, default=None,
+        help_text="Optional: the username of the member of your organisation's staff the case is allocated to "
+                  "(Stoke: the social worker, a party to escalations on the case).",
+    )
 
 
 class CaseOutput(serializers.Serializer):
@@ -46,6 +52,8 @@ class CaseOutput(serializers.Serializer):
         help_text="Only for staff of the owning organisation; empty for anyone else (CONTRACT section 8.6).",
     )
     organisation = serializers.CharField(source="organisation.slug", help_text="The owning organisation's slug.")
+    allocated_worker = serializers.CharField(source="allocated_worker.username", allow_null=True, default=None,
+                                             help_text="The username of the worker the case is allocated to.")
     created_at = LondonDateTimeField()
 
     def get_display_name(self, case: Case) -> str:
@@ -88,9 +96,16 @@ class CaseListCreateApi(generics.GenericAPIView):
             raise PermissionDenied("Only staff of an organisation can register a case.")
         data = CaseInput(data=request.data)
         data.is_valid(raise_exception=True)
+        worker = None
+        if data.validated_data.get("allocated_worker"):
+            worker = User.objects.filter(username=data.validated_data["allocated_worker"],
+                                         organisation_id=request.user.organisation_id, is_active=True).first()
+            if worker is None:
+                raise serializers.ValidationError(
+                    {"allocated_worker": ["No active member of your organisation's staff has this username."]})
         case, created = case_get_or_create(
             organisation=request.user.organisation, reference=data.validated_data["reference"],
-            display_name=data.validated_data["display_name"], created_by=request.user,
+            display_name=data.validated_data["display_name"], created_by=request.user, allocated_worker=worker,
         )
         return Response(CaseOutput(case, context={"request": request}).data,
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)

@@ -25,4 +25,4 @@ def case_list_visible(*, user: User | AnonymousUser) -> QuerySet[Case]:
         Case.objects.of_organisation(user.organisation_id)
         | Case.objects.filter(pk__in=Escalation.objects.visible_to(user).values("case_id"))
     )
-    return cases.select_related("organisation").order_by("reference", "pk")
+    return cases.select_related("organisation", "allocated_worker").order_by("reference", "pk")

@@ -98,6 +98,13 @@ class RaiseDetailsForm(forms.Form):
         help_text="Initials only, for example A.B. Shown only to your own organisation.",
         error_messages={"max_length": "The display name must be 120 characters or fewer"},
     )
+    new_allocated_worker = PersonChoiceField(
+        label="Allocated worker for the new case (optional)", queryset=User.objects.none(), required=False,
+        empty_label="Not recorded",
+        help_text="The social worker the case is allocated to. On a procedure that makes them a party (Stoke), "
+                  "they see the escalation and are told of each step.",
+        error_messages={"invalid_choice": "Choose a member of your organisation's staff"},
+    )
     receiving_organisation = forms.ModelChoiceField(
         label="Whose decision do you challenge?", queryset=Organisation.objects.none(), required=True,
         empty_label="Choose the organisation",
@@ -119,11 +126,19 @@ class RaiseDetailsForm(forms.Form):
         error_messages={"required": "Say whether your concern rests on evidence or professional judgement"},
     )
     desired_outcome = text_field("What outcome do you want?", "Enter the outcome you want")
+    holder = forms.ChoiceField(
+        label="Who should hold it? (optional)", required=False,
+        help_text="Leave it to the procedure to give it to your nearest manager with the stage's role, or choose "
+                  "someone who may hold it.",
+        error_messages={"invalid_choice": "Choose one of the people listed"},
+    )
 
-    def __init__(self, *args: Any, user: User, ladder: Ladder, **kwargs: Any):
+    def __init__(self, *args: Any, user: User, ladder: Ladder, risk_level: str = "", **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.user, self.ladder = user, ladder
         self.fields["case"].queryset = selectors.cases_for_raising(user=user)
+        self.fields["new_allocated_worker"].queryset = selectors.allocated_worker_choices(user=user)
+        self._holder_fill(user=user, ladder=ladder, risk_level=risk_level)
         if ladder.needs_receiving_organisation:
             self.fields["receiving_organisation"].queryset = Organisation.objects.partners_under(
                 ladder, excluding=user.organisation_id)
@@ -131,6 +146,8 @@ class RaiseDetailsForm(forms.Form):
             del self.fields["receiving_organisation"]
         groups: dict[str, list[tuple[str, str]]] = {}
         for category in ladder.categories.all():
+            if not category.open_to(user.role):  # Bexley 3.9: only a legal adviser raises a legal planning meeting
+                continue
             groups.setdefault(category.group, []).append((category.slug, category.label))
         choices: list = [("", "Choose a category")]
         for group, options in groups.items():
@@ -139,6 +156,31 @@ class RaiseDetailsForm(forms.Form):
             else:
                 choices.extend(options)
         self.fields["category"].choices = choices
+
+    def _holder_fill(self, *, user: User, ladder: Ladder, risk_level: str) -> None:
+        """The "who should hold it" choice: the eligible people of each stage the raise may enter (CONTRACT
+        8.1); required, and worded for it, where the raiser names the person the concern is about (Stoke 9)."""
+        field = self.fields["holder"]
+        groups = selectors.raise_holder_choices(user=user, ladder=ladder, risk_level=risk_level)
+        self.holder_people = {person.username: person for group in groups for person in group.people}
+        if ladder.holder_named_on_raise:
+            stage = ladder.stage(0)
+            field.required = True
+            field.label = f"Which {stage.name.removeprefix('The ')} is the concern about?"
+            field.help_text = "They are asked to resolve it with you first; their manager is the next stage."
+            field.error_messages["required"] = f"Choose the {stage.name.removeprefix('The ')} the concern is about"
+            choices: list = [("", "Choose a person")]
+        else:
+            choices = [("", "Leave it to the procedure")]
+        for group in groups:
+            options = [(person.username, f"{person.display_name} ({person.get_role_display()})")
+                       for person in group.people]
+            choices.append((f"{group.stage.name}, {group.organisation_name}", options))
+        field.choices = choices
+
+    def clean_holder(self) -> User | None:
+        username = self.cleaned_data.get("holder") or ""
+        return self.holder_people.get(username) if username else None
 
     @property
     def needs_receiver(self) -> bool:
@@ -261,7 +303,7 @@ def _(spec_input: actions.YesNo) -> dict[str, forms.Field]:
 def _(spec_input: actions.Person) -> dict[str, forms.Field]:
     return {spec_input.name: PersonChoiceField(
         label=spec_input.label, queryset=User.objects.none(), empty_label=spec_input.empty_label,
-        help_text=spec_input.hint,
+        help_text=spec_input.hint, required=not spec_input.optional,
         error_messages={"required": spec_input.required, "invalid_choice": spec_input.invalid},
     )}
 

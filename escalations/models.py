@@ -201,15 +201,18 @@ class Escalation(EscalationActions, ConcurrentTransitionMixin, models.Model):
         return self.ladder.category_label(self.category)
 
     def next_stage_index(self) -> int | None:
-        """The index of the stage above this one; None at the top of the ladder."""
-        later = [s.index for s in self.ladder.stage_list() if s.index > self.stage_index]
-        return min(later) if later else None
+        """The index of the stage above this one on its category's route (Bexley 3.8); None at the top."""
+        return self.ladder.next_index(self.stage_index, category=self.category)
 
     def skip_targets(self) -> list[Stage]:
-        """The stages a raiser may skip to: after the next one, and never an exceptional one."""
+        """The stages a skip may reach: those the ladder names (Bexley 4.5, exceptional ones included), else
+        any later ordinary stage; after the next one, unless the ladder lets a skip reach it (Stoke 5)."""
+        ladder = self.ladder
+        first = self.stage_index + (1 if ladder.skip_to_next else 2)
+        named = set(ladder.skip_to_stages or ())
         return [
-            stage for stage in self.ladder.stage_list()
-            if stage.index > self.stage_index + 1 and not stage.exceptional
+            stage for stage in ladder.stage_list()
+            if stage.index >= first and (stage.index in named if named else not stage.exceptional)
         ]
 
 

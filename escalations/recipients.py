@@ -29,6 +29,7 @@ from organisations.models import Role, User
 from .models import Escalation, Participant
 
 __all__ = [
+    "ALLOCATED_WORKER", "EVERY_STEP",
     "HOLDER", "MEDIATOR", "ORGANISATION_WIDE", "PARTICIPANTS", "PART_RESOLVERS", "PREVIOUS_HOLDER", "PSW",
     "PSW_IF_SERIOUS", "QAP_CHAIR", "RAISER", "RAISERS_LINE_MANAGER", "RECIPIENTS", "SERIOUS_RISK_LEVELS", "Notice",
     "Parties", "escalation_notify", "escalations_notify_many", "recipients_for",
@@ -44,6 +45,10 @@ PSW_IF_SERIOUS = "psw_if_serious"  # the PSW, where the risk level is significan
 PARTICIPANTS = "participants"  # everyone drawn in: raiser, holders at every stage, mediator, note writers
 MEDIATOR = "mediator"
 QAP_CHAIR = "qap_chair"  # the QA&P sub-group chair of the ladder's partnership
+# The case's allocated worker, where the ladder makes them a party (``Ladder.allocated_worker_is_party``;
+# Stoke 4: the informal stage is resolved "either by the social worker or team manager"). Told of every
+# step (``EVERY_STEP``); it is also the participant reason the raise records for them.
+ALLOCATED_WORKER = "allocated_worker"
 
 RECIPIENTS: dict[str, tuple[str, ...]] = {
     # Bexley 3.2, Wiltshire 2.5: the holder must respond; the raiser's manager knows it was raised.
@@ -80,6 +85,11 @@ RECIPIENTS: dict[str, tuple[str, ...]] = {
     Kind.DEADLINE_REMINDER: (HOLDER,),
 }
 
+# Parts told of every event about one escalation, whatever its row says (each resolves to nobody where the
+# ladder does not make it a party), but for the reminders only a holder acts on and the PSW's alert.
+EVERY_STEP = (ALLOCATED_WORKER,)
+NOT_EVERY_STEP = {Kind.DEADLINE_REMINDER, Kind.PSW_ALERT}
+
 # Not about one escalation, so not in the table above: ``notifications.digests`` sends each active
 # PSW one ``psw_digest`` a day listing what is overdue in their organisation.
 ORGANISATION_WIDE = {Kind.PSW_DIGEST: "each active PSW of an organisation with something overdue"}
@@ -97,6 +107,7 @@ class Parties:
         self.users: dict[int, User] = {}
         self._psws: dict[int, list[User]] = {}  # active PSWs by organisation id
         self._participant_ids: dict[int, list[int]] = {}  # user ids by escalation id
+        self._allocated_ids: dict[int, int] = {}  # the allocated worker's id, by escalation id, where a party
 
     def psws_load(self, organisation_ids: Iterable[int]) -> None:
         """Read the active PSWs of these organisations (those not read yet)."""
@@ -114,12 +125,16 @@ class Parties:
         wanted = set(escalation_ids)
         if not wanted:
             return
-        pairs = list(Participant.objects.filter(escalation_id__in=wanted).order_by("pk")
-                     .values_list("escalation_id", "user_id"))
+        rows = list(Participant.objects.filter(escalation_id__in=wanted).order_by("pk")
+                    .values_list("escalation_id", "user_id", "reason"))
+        pairs = [(escalation_id, user_id) for escalation_id, user_id, _reason in rows]
         for pk in wanted:
             self._participant_ids[pk] = []
-        for escalation_id, user_id in pairs:
+            self._allocated_ids.pop(pk, None)
+        for escalation_id, user_id, reason in rows:
             self._participant_ids[escalation_id].append(user_id)
+            if reason == ALLOCATED_WORKER:
+                self._allocated_ids[escalation_id] = user_id
         missing = {user_id for _, user_id in pairs} - self.users.keys()
         if missing:
             self.users.update(User.objects.in_bulk(missing))
@@ -139,6 +154,12 @@ class Parties:
 
     def participants(self, escalation: Escalation) -> list[User]:
         return [self.users[pk] for pk in self.participant_ids(escalation)]
+
+    def allocated_worker(self, escalation: Escalation) -> list[User]:
+        """The case's allocated worker, where the raise made them a party (Stoke 4)."""
+        self.participant_ids(escalation)
+        pk = self._allocated_ids.get(escalation.pk)
+        return [self.users[pk]] if pk is not None else []
 
     def may_open(self, user: User, escalation: Escalation) -> bool:
         """Say whether this person may open the escalation: the rule of ``Escalation.objects.visible_to``.
@@ -180,6 +201,7 @@ PART_RESOLVERS: dict[str, Callable[[Escalation, User | None, Parties], Sequence[
     PARTICIPANTS: lambda e, previous, parties: parties.participants(e),
     MEDIATOR: lambda e, previous, parties: [e.mediator] if e.mediator_id else [],
     QAP_CHAIR: lambda e, previous, parties: _qap_chairs(e),
+    ALLOCATED_WORKER: lambda e, previous, parties: parties.allocated_worker(e),
 }
 
 
@@ -196,7 +218,8 @@ def recipients_for(kind: str, escalation: Escalation, *, actor: User | None = No
         raise ValueError(f"{kind!r} is not an event about one escalation: it has no row in the table.")
     parties = parties if parties is not None else Parties()
     seen: dict[int, User] = {}
-    for part in (*RECIPIENTS[kind], *extra_parts):
+    every_step = EVERY_STEP if kind not in NOT_EVERY_STEP else ()
+    for part in (*RECIPIENTS[kind], *extra_parts, *every_step):
         for user in PART_RESOLVERS[part](escalation, previous_holder, parties):
             if user is None or not user.is_active:
                 continue

@@ -10,6 +10,7 @@ from __future__ import annotations
 import rules
 
 from organisations.models import Role
+from policies.models import SkipBy
 
 
 @rules.predicate
@@ -43,6 +44,31 @@ def is_qap_chair_for(user, escalation) -> bool:
         and escalation.board_logged_at is not None
         and escalation.ladder.partnership_id == user.partnership_id
     )
+
+
+@rules.predicate
+def may_skip(user, escalation) -> bool:
+    """Who the ladder lets skip stages: its raiser, or on Bexley's ladder the PSW and nobody else (4.5)."""
+    if escalation is None:
+        return False
+    if escalation.ladder.skip_by == SkipBy.PSW:
+        return bool(is_psw_for(user, escalation))
+    return bool(is_raiser(user, escalation))
+
+
+@rules.predicate
+def is_allocated_worker_here(user, escalation) -> bool:
+    """The case's allocated worker, at a stage where they may act as well as the holder (Stoke 4)."""
+    return (
+        escalation is not None
+        and escalation.stage.allocated_worker_acts
+        and escalation.case.allocated_worker_id is not None
+        and escalation.case.allocated_worker_id == user.pk
+        and escalation.raised_by_id != user.pk  # nobody answers their own challenge
+    )
+
+
+holds_stage = is_holder | is_allocated_worker_here
 
 
 @rules.predicate

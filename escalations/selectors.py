@@ -5,18 +5,18 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Case as Conditional
-from django.db.models import IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import F, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 
 from cases.models import Case
-from organisations.models import Absence, User
+from organisations.models import Absence, Organisation, User
 from policies import clock
 from policies.models import Ladder, RiskLevel, Stage
 
 from .actions import ACTIONS, ActionSpec
 from .events import Action
-from .holders import eligible_roles, holder_find, holder_line_manager
+from .holders import EntryRefused, eligible_roles, entry_stage_find, holder_candidates, holder_find, holder_line_manager
 from .models import AWAITING_HOLDER, Attachment, Escalation, EscalationQuerySet, TimelineEntry
 from .services import stage_deadline_for
 
@@ -37,8 +37,12 @@ def escalation_list_raised(*, user: User) -> QuerySet[Escalation]:
 
 
 def escalation_list_held(*, user: User) -> QuerySet[Escalation]:
-    """Every escalation the person holds: those awaiting their response first, earliest deadline first."""
-    return _for_pages(Escalation.objects.filter(holder=user)).annotate(
+    """Every escalation the person holds, or may answer as the case's allocated worker at a stage that lets
+    them (Stoke 4): those awaiting their response first, earliest deadline first."""
+    answerable = Escalation.objects.filter(
+        case__allocated_worker=user, ladder__stages__index=F("stage_index"), ladder__stages__allocated_worker_acts=True,
+    ).exclude(raised_by=user).values("pk")
+    return _for_pages(Escalation.objects.filter(Q(holder=user) | Q(pk__in=answerable))).annotate(
         awaiting=Conditional(When(state__in=AWAITING_HOLDER, then=Value(0)), default=Value(1),
                              output_field=IntegerField())
     ).order_by("awaiting", "stage_deadline", "pk")
@@ -154,39 +158,120 @@ def cases_for_raising(*, user: User) -> QuerySet[Case]:
     return Case.objects.filter(organisation_id=user.organisation_id).order_by("reference")
 
 
+def allocated_worker_choices(*, user: User) -> QuerySet[User]:
+    """The active staff of the person's organisation, to record who a new case is allocated to."""
+    if user.organisation_id is None:
+        return User.objects.none()
+    return (User.objects.filter(organisation_id=user.organisation_id, is_active=True)
+            .select_related("organisation").order_by("last_name", "first_name", "username"))
+
+
 def ladders_for_raising(*, user: User) -> QuerySet[Ladder]:
     return Ladder.objects.usable_by(user).select_related("organisation", "partnership").order_by("name")
 
 
 @dataclass(frozen=True)
 class RaisePreview:
-    """Where a new escalation would go: its entry stage, holder (if known yet) and deadline."""
+    """Where a new escalation would go: its entry stage, holder (if known yet) and deadline; or, in
+    ``refused``, why this person cannot raise on the ladder at this risk level (CONTRACT 8.1)."""
 
-    stage: Stage
+    stage: Stage | None
     holder: User | None
     deadline: dt.datetime | None
     in_receiving_organisation: bool
+    refused: str = ""
+    named_on_raise: bool = False  # the raiser names the holder (Stoke 9): no one is chosen for them
 
 
-def raise_preview(*, user: User, ladder: Ladder, risk_level: str,
+def raise_preview(*, user: User, ladder: Ladder, risk_level: str, category: str = "",
                   now: dt.datetime | None = None) -> RaisePreview | None:
-    """Say where an escalation on this ladder at this risk level would go, before it is raised."""
+    """Say where an escalation on this ladder at this risk level (and category, where chosen) would go,
+    before it is raised: the entry stage and holder by the rules the raise itself applies."""
     if risk_level not in RiskLevel.values:
+        return None
+    organisation = user.organisation
+    if organisation is None:  # only an organisation's staff raise (ladders_for_raising offers them none)
         return None
     now = now or timezone.now()
     rule = ladder.rule_for(risk_level)
-    stage = ladder.stage(rule.entry_stage)
+    try:
+        stage = entry_stage_find(ladder=ladder, risk_level=risk_level, category=category, raised_by=user)
+    except EntryRefused as refused:
+        return RaisePreview(stage=None, holder=None, deadline=None, in_receiving_organisation=False,
+                            refused=refused.message)
     if stage.in_receiving_organisation:
         # The holder and the calendar are the receiving organisation's, chosen on the next page.
         return RaisePreview(stage=stage, holder=None, deadline=None, in_receiving_organisation=True)
     days = stage.working_days if rule.entry_working_days is None else rule.entry_working_days
-    organisation = user.organisation
-    if organisation is None:  # only an organisation's staff raise (ladders_for_raising offers them none)
-        return None
-    holder = holder_find(stage=stage, raised_by=user, raising_organisation=organisation)
     due = clock.deadline(now, days, closure_days=organisation.closure_dates(),
                          close_of_business=organisation.close_of_business)
+    if ladder.holder_named_on_raise:
+        return RaisePreview(stage=stage, holder=None, deadline=due, in_receiving_organisation=False,
+                            named_on_raise=True)
+    holder = holder_find(stage=stage, raised_by=user, raising_organisation=organisation,
+                         on=clock.local(now).date())
     return RaisePreview(stage=stage, holder=holder, deadline=due, in_receiving_organisation=False)
+
+
+@dataclass(frozen=True)
+class HolderGroup:
+    """The people who may be named to hold one stage the raise may enter, in one organisation."""
+
+    stage: Stage
+    organisation_name: str
+    people: list[User]
+
+
+def raise_holder_choices(*, user: User, ladder: Ladder, risk_level: str) -> list[HolderGroup]:
+    """Who the raise page offers as "who should hold it": the eligible people of every stage the raise may
+    enter (its categories' routes; on a multi-agency ladder, in each partner organisation)."""
+    organisation = user.organisation
+    if organisation is None or risk_level not in RiskLevel.values:
+        return []
+    stages: dict[int, Stage] = {}
+    for category in ladder.categories.all():
+        if not category.open_to(user.role):
+            continue
+        try:
+            stage = entry_stage_find(ladder=ladder, risk_level=risk_level, category=category.slug, raised_by=user)
+        except EntryRefused:
+            continue
+        stages.setdefault(stage.index, stage)
+    groups = []
+    for stage in sorted(stages.values(), key=lambda s: s.index):
+        if stage.in_receiving_organisation:
+            partners = list(Organisation.objects.partners_under(ladder, excluding=organisation.pk))
+        else:
+            partners = [organisation]
+        for partner in partners:
+            people = holder_candidates(stage=stage, raised_by=user, raising_organisation=organisation,
+                                       receiving_organisation=partner)
+            if people:
+                groups.append(HolderGroup(stage=stage, organisation_name=partner.name, people=people))
+    return groups
+
+
+def escalate_holder_candidates(*, escalation: Escalation) -> QuerySet[User]:
+    """Who may be named to hold the next stage (the escalate form's optional choice)."""
+    nxt = escalation.next_stage_index()
+    return _people([] if nxt is None else _stage_candidates(escalation, nxt))
+
+
+def skip_holder_candidates(*, escalation: Escalation) -> QuerySet[User]:
+    """Who may be named to hold any stage a skip may reach (the skip form's optional choice)."""
+    return _people([person for stage in escalation.skip_targets()
+                    for person in _stage_candidates(escalation, stage.index)])
+
+
+def _stage_candidates(escalation: Escalation, index: int) -> list[User]:
+    return holder_candidates(stage=escalation.ladder.stage(index), raised_by=escalation.raised_by,
+                             raising_organisation=escalation.raising_organisation,
+                             receiving_organisation=escalation.receiving_organisation)
+
+
+def _people(people: list[User]) -> QuerySet[User]:
+    return (User.objects.filter(pk__in={person.pk for person in people})
+            .select_related("organisation", "partnership").order_by("last_name", "first_name", "username"))
 
 
 def reassign_candidates(*, escalation: Escalation) -> QuerySet[User]:

@@ -9,7 +9,7 @@ transaction: a refused or failed action leaves the escalation exactly as it was.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TypeAlias
@@ -24,16 +24,23 @@ from cases.models import Case
 from core.errors import ActionConflict, ActionNotPermitted, EscalationError  # noqa: F401 (callers catch them here)
 from core.text import TEXT_LIMIT
 from notifications.models import Kind
-from organisations.models import Organisation, User
+from organisations.models import Organisation, Role, User
 from policies import clock
 from policies.models import Ladder, RiskLevel, Stage
 
 from . import events
 from .actions import ACTIONS, refusal
 from .cases import case_list_visible
-from .holders import holder_find, holder_line_manager, holder_may_take, holder_organisation
+from .holders import (
+    EntryRefused,
+    entry_stage_find,
+    holder_find,
+    holder_line_manager,
+    holder_may_take,
+    holder_organisation,
+)
 from .models import LIVE_STATES, Basis, Escalation, Participant, State, TimelineEntry
-from .recipients import PSW, Notice, Parties, escalations_notify_many
+from .recipients import ALLOCATED_WORKER, PSW, Notice, Parties, escalations_notify_many
 from .recipients import escalation_notify as notify
 from .states import Decision
 
@@ -78,12 +85,28 @@ def stage_deadline_for(*, escalation: Escalation, stage: Stage, start: dt.dateti
     )
 
 
+CONCERNED = "concerned"  # the participant reason of the person a concern is about (Stoke 9)
+
+
+def _line_of(escalation: Escalation, index: int) -> User | None:
+    """Whose line management a stage is held up: the person the concern is about, where the ladder says the
+    raiser names them (Stoke 9: "escalated to their Service Manager"); otherwise the raiser's (None)."""
+    if not escalation.ladder.holder_named_on_raise or index == 0 or escalation.pk is None:
+        return None
+    concerned = Participant.objects.filter(escalation=escalation, reason=CONCERNED).select_related("user").first()
+    return concerned.user if concerned is not None else None
+
+
 def stage_enter(*, escalation: Escalation, index: int, now: dt.datetime, working_days: int | None = None,
-                require_holder: bool = True) -> User | None:
+                require_holder: bool = True, holder: User | None = None,
+                absent_ids: Collection[int] | None = None) -> User | None:
     """Put the escalation at a stage (in memory): its holder, start, deadline and overall deadline.
 
-    Returns the previous holder. Raises ActionConflict where nobody can hold the stage and
-    ``require_holder`` is set (a person's action); the clock proceeds and alerts instead.
+    ``holder`` is the person named in the request (ValidationError on ``holder`` where not eligible);
+    otherwise the holder rule chooses (``holders.holder_find``; ``absent_ids``: who is away today, where a
+    batch has read it once). Returns the previous holder. Raises
+    ActionConflict where nobody can hold the stage and ``require_holder`` is set (a person's action);
+    the clock proceeds and alerts instead.
     """
     ladder = escalation.ladder
     stage = ladder.stage(index)
@@ -91,6 +114,7 @@ def stage_enter(*, escalation: Escalation, index: int, now: dt.datetime, working
         stage=stage, raised_by=escalation.raised_by,
         raising_organisation=escalation.raising_organisation,
         receiving_organisation=escalation.receiving_organisation,
+        holder=holder, line_of=_line_of(escalation, index), on=clock.local(now).date(), absent_ids=absent_ids,
     )
     if holder is None and require_holder:
         organisation = holder_organisation(
@@ -171,9 +195,11 @@ def _next_stage(escalation: Escalation) -> int:
 def escalation_raise(
     *, raised_by: User, case: Case, ladder: Ladder, risk_level: str, category: str,
     decision_challenged: str, concern: str, basis: str, desired_outcome: str,
-    receiving_organisation: Organisation | None = None, now: dt.datetime | None = None,
+    receiving_organisation: Organisation | None = None, holder: User | None = None,
+    now: dt.datetime | None = None,
 ) -> Escalation:
-    """Raise a disagreement on a case: it enters the stage its risk level sets, with its holder."""
+    """Raise a disagreement on a case: it enters the stage its risk level, its category's route and the
+    raiser's own place set (CONTRACT 8.1), held by ``holder`` where named and eligible, else by the rule."""
     now = now or timezone.now()
     if not raised_by.has_perm("escalations.raise_escalation"):
         raise ActionNotPermitted("Only staff of an organisation can raise an escalation.")
@@ -190,8 +216,14 @@ def escalation_raise(
         errors["risk_level"] = ["Choose standard, significant_harm or imminent."]
     if basis not in Basis.values:
         errors["basis"] = ["Say whether the concern rests on evidence or professional judgement."]
-    if not ladder.categories.filter(slug=category).exists():
+    chosen = ladder.categories.filter(slug=category).first()
+    if chosen is None:
         errors["category"] = ["Choose one of this procedure's categories."]
+    elif not chosen.open_to(raised_by.role):
+        roles = " or ".join(Role(role).label.lower() for role in chosen.raiser_roles if role in Role.values)
+        errors["category"] = [f"Only a {roles} may raise '{chosen.label}'."]
+    if ladder.holder_named_on_raise and holder is None:
+        errors["holder"] = [f"Name the {ladder.stage(0).name.removeprefix('The ')} the concern is about."]
     if not case_list_visible(user=raised_by).filter(pk=case.pk).exists():
         errors["case"] = ["You cannot raise an escalation on this case."]
     needs_receiver = ladder.needs_receiving_organisation
@@ -208,6 +240,10 @@ def escalation_raise(
     _raise_if(errors)
 
     rule = ladder.rule_for(risk_level)
+    try:
+        entry = entry_stage_find(ladder=ladder, risk_level=risk_level, category=category, raised_by=raised_by)
+    except EntryRefused as exc:
+        raise ValidationError({"ladder": [exc.message]}) from exc
     with transaction.atomic():
         escalation: Escalation = Escalation(
             case=case, ladder=ladder, raising_organisation=raised_by.organisation,
@@ -215,11 +251,17 @@ def escalation_raise(
             risk_level=risk_level, category=category, basis=basis, raised_by=raised_by, raised_at=now, **texts,
         )
         try:
-            stage_enter(escalation=escalation, index=rule.entry_stage, now=now, working_days=rule.entry_working_days)
+            stage_enter(escalation=escalation, index=entry.index, now=now, working_days=rule.entry_working_days,
+                        holder=holder)
         except ActionConflict as exc:
             raise ValidationError({"ladder": [exc.message]}) from exc
         escalation.save()
         _participant_add(escalation, raised_by, "raiser")
+        if ladder.holder_named_on_raise:
+            _participant_add(escalation, escalation.holder, CONCERNED)
+        worker = case.allocated_worker
+        if ladder.allocated_worker_is_party and worker is not None and worker.is_active:
+            _participant_add(escalation, worker, ALLOCATED_WORKER)  # Stoke 4: a party who sees every step
         _participant_add(escalation, escalation.holder, "holder")
         events.timeline_add(events.raised(escalation, actor=raised_by, concern=texts["concern"], at=now))
         notify(kind=Kind.ESCALATION_RAISED, escalation=escalation, actor=raised_by)
@@ -376,8 +418,9 @@ def escalation_accept(*, escalation: Escalation, actor: User, agreed_outcome: st
 
 
 def _climb(esc: Escalation, *, to_stage: int, actor: User | None, entry: events.Climbed, before: str,
-           reason: str, kind: str, now: dt.datetime, require_holder: bool = True) -> None:
-    previous = stage_enter(escalation=esc, index=to_stage, now=now, require_holder=require_holder)
+           reason: str, kind: str, now: dt.datetime, require_holder: bool = True,
+           holder: User | None = None) -> None:
+    previous = stage_enter(escalation=esc, index=to_stage, now=now, require_holder=require_holder, holder=holder)
     _save(esc, [*STAGE_FIELDS, "resolved_at", "closed_at", "times_reopened", "times_auto_advanced"])
     _participant_add(esc, esc.holder, "holder")
     events.timeline_add(entry(esc, actor=actor, from_state=before, reason=reason, at=now))
@@ -385,7 +428,7 @@ def _climb(esc: Escalation, *, to_stage: int, actor: User | None, entry: events.
 
 
 def _to_next_stage(*, escalation: Escalation, actor: User, reason: str, expected_version: int | None,
-                   action: str, entry: events.Climbed, kind: str) -> Escalation:
+                   action: str, entry: events.Climbed, kind: str, holder: User | None = None) -> Escalation:
     """Fire ``action`` (escalate or reopen) to the next stage: open there, with its holder and deadline."""
     errors: Errors = {}
     reason = _text(errors, "reason", reason, label="The reason")
@@ -396,19 +439,21 @@ def _to_next_stage(*, escalation: Escalation, actor: User, reason: str, expected
         nxt = _next_stage(esc)
         getattr(esc, action)(to_stage=nxt)
         _climb(esc, to_stage=nxt, actor=actor, entry=entry, before=before, reason=reason, kind=kind,
-               now=timezone.now())
+               now=timezone.now(), holder=holder)
     return esc
 
 
-def escalation_escalate(*, escalation: Escalation, actor: User, reason: str,
+def escalation_escalate(*, escalation: Escalation, actor: User, reason: str, holder: User | None = None,
                         expected_version: int | None = None) -> Escalation:
-    """Climb to the next stage: open again with the new stage's holder and deadline."""
+    """Climb to the next stage (of the category's route): open again with the new stage's holder, the one
+    named where eligible (CONTRACT 8.1), and its deadline."""
     return _to_next_stage(escalation=escalation, actor=actor, reason=reason, expected_version=expected_version,
-                          action="escalate", entry=events.escalated, kind=Kind.STAGE_ESCALATED)
+                          action="escalate", entry=events.escalated, kind=Kind.STAGE_ESCALATED, holder=holder)
 
 
 def escalation_skip(*, escalation: Escalation, actor: User, to_stage: object, reason: str,
-                    expected_version: int | None = None) -> Escalation:
+                    holder: User | None = None, expected_version: int | None = None) -> Escalation:
+    """Go straight to a later stage the ladder lets a skip reach, with a reason (Stoke 5; Bexley 4.5)."""
     errors: Errors = {}
     reason = _text(errors, "reason", reason, label="The reason for skipping")
     if isinstance(to_stage, bool) or not isinstance(to_stage, int):
@@ -418,16 +463,19 @@ def escalation_skip(*, escalation: Escalation, actor: User, to_stage: object, re
     with _changing(escalation, actor=actor, action="skip", expected_version=expected_version) as esc:
         before = esc.state
         _proceed(esc, "skip")
-        if not esc.ladder.has_stage(to_stage) or to_stage <= esc.stage_index + 1:
-            raise ValidationError({"to_stage": [
-                f"Choose a stage after the next one (stages {esc.stage_index + 2} to {esc.ladder.last_index}); "
-                "to go to the next stage, escalate."
-            ]})
-        if esc.ladder.stage(to_stage).exceptional:
-            raise ValidationError({"to_stage": ["An exceptional stage cannot be reached by skipping."]})
+        targets = [stage.index for stage in esc.skip_targets()]
+        if to_stage not in targets:
+            if esc.ladder.has_stage(to_stage) and esc.ladder.stage(to_stage).exceptional:
+                message = "An exceptional stage cannot be reached by skipping."
+            else:
+                message = (f"Choose one of the stages this procedure lets it skip to: "
+                           f"{', '.join(str(index) for index in targets)}.")
+                if to_stage == esc.stage_index + 1:
+                    message += " To go to the next stage, escalate."
+            raise ValidationError({"to_stage": [message]})
         esc.skip(to_stage=to_stage)
         _climb(esc, to_stage=to_stage, actor=actor, entry=events.skipped, before=before, reason=reason,
-               kind=Kind.STAGE_ESCALATED, now=timezone.now())
+               kind=Kind.STAGE_ESCALATED, now=timezone.now(), holder=holder)
     return esc
 
 

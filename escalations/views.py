@@ -138,8 +138,13 @@ def raise_start(request: HttpRequest) -> HttpResponse:
         form = forms.RaiseStartForm(request.POST, user=user)
         if form.is_valid():
             ladder, risk_level = form.cleaned_data["ladder"], form.cleaned_data["risk_level"]
-            step = "escalations:raise_emergency" if risk_level == RiskLevel.IMMINENT else "escalations:raise_details"
-            return redirect(reverse(step) + _step_query(ladder, risk_level))
+            where = selectors.raise_preview(user=user, ladder=ladder, risk_level=risk_level)
+            if where is not None and where.refused:
+                form.add_error("ladder", where.refused)  # CONTRACT 8.1: no stage is left above the raiser
+            else:
+                urgent = risk_level == RiskLevel.IMMINENT
+                step = "escalations:raise_emergency" if urgent else "escalations:raise_details"
+                return redirect(reverse(step) + _step_query(ladder, risk_level))
     else:
         form = forms.RaiseStartForm(initial={k: request.GET[k] for k in ("ladder", "risk_level") if k in request.GET},
                                     user=user)
@@ -210,7 +215,7 @@ def raise_details(request: HttpRequest) -> HttpResponse:
     ladder, risk_level = choice
     if risk_level == RiskLevel.IMMINENT and request.GET.get("acknowledged") != "1":
         return redirect(reverse("escalations:raise_emergency") + _step_query(ladder, risk_level))
-    form = forms.RaiseDetailsForm(request.POST or None, user=user, ladder=ladder)
+    form = forms.RaiseDetailsForm(request.POST or None, user=user, ladder=ladder, risk_level=risk_level)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -218,15 +223,17 @@ def raise_details(request: HttpRequest) -> HttpResponse:
                 case = data["case"] or case_get_or_create(
                     organisation=user.organisation, reference=data["new_reference"],
                     display_name=data["new_display_name"], created_by=user,
+                    allocated_worker=data.get("new_allocated_worker"),
                 )[0]
                 escalation = services.escalation_raise(
                     raised_by=user, case=case, ladder=ladder, risk_level=risk_level, category=data["category"],
                     decision_challenged=data["decision_challenged"], concern=data["concern"], basis=data["basis"],
                     desired_outcome=data["desired_outcome"],
-                    receiving_organisation=data.get("receiving_organisation"),
+                    receiving_organisation=data.get("receiving_organisation"), holder=data.get("holder"),
                 )
         except ValidationError as error:
-            aliases = {"reference": "new_reference", "display_name": "new_display_name"}
+            aliases = {"reference": "new_reference", "display_name": "new_display_name",
+                       "allocated_worker": "new_allocated_worker"}
             for key, errors in error.message_dict.items():
                 field = aliases.get(key, key)
                 for message in errors:

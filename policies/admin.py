@@ -25,12 +25,13 @@ class _VersionedInline(admin.TabularInline):
 
 class StageInline(_VersionedInline):
     model = Stage
-    fields = ["index", "name", "role", "tier", "in_receiving_organisation", "working_days", "final", "exceptional"]
+    fields = ["index", "name", "role", "tier", "in_receiving_organisation", "working_days", "final", "exceptional",
+              "allocated_worker_acts"]
 
 
 class CategoryInline(_VersionedInline):
     model = Category
-    fields = ["position", "slug", "label", "group"]
+    fields = ["position", "slug", "label", "group", "route", "raiser_roles"]
 
 
 class RiskRuleInline(_VersionedInline):

@@ -42,6 +42,10 @@ class CategoryOutput(serializers.Serializer):
     slug = serializers.CharField()
     label = serializers.CharField()
     group = serializers.CharField()
+    route = serializers.ListField(child=serializers.IntegerField(), help_text=(
+        "The stages this kind of disagreement climbs, in order (Bexley 3.8); empty: every stage."))
+    raiser_roles = serializers.ListField(child=serializers.CharField(), help_text=(
+        "The roles that may choose it (Bexley 3.9); empty: anyone who may raise on the ladder."))
 
 
 class RiskLevelOutput(serializers.Serializer):
@@ -64,6 +68,12 @@ class LadderOutput(serializers.Serializer):
                                         help_text="The owning partnership's slug (multi-agency ladders).")
     multi_agency = serializers.BooleanField(help_text="Raised against another member of the partnership.")
     skip_allowed = serializers.BooleanField()
+    skip_by = serializers.CharField(help_text="Who may skip stages: `raiser`, or `psw` (Bexley 4.5: the PSW only).")
+    skip_to_stages = serializers.ListField(
+        child=serializers.IntegerField(),
+        help_text="The stages a skip may reach; empty: any later ordinary stage (after the next one unless "
+                  "`skip_to_next`).")
+    skip_to_next = serializers.BooleanField(help_text="A skip may reach the next stage too (Stoke 5).")
     mediation_allowed = serializers.BooleanField()
     board_logging_allowed = serializers.BooleanField()
     overall_working_days = serializers.IntegerField(allow_null=True)

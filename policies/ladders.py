@@ -13,6 +13,15 @@ GENERIC_CATEGORIES = [
     ("communication", "Communication", ""),
 ]
 
+# Bexley 3.8 and 3.9: two kinds of disagreement with routes of their own, as data on the category.
+BEXLEY_CATEGORIES = [
+    *GENERIC_CATEGORIES,
+    # 3.8: inform the service manager, then escalate "from section 3.5" (the Deputy Director).
+    ("decision-making-panel", "A decision reached at a decision-making panel", "", {"route": [1, 3, 4]}),
+    # 3.9: legal advisers escalate to the team manager in the first instance.
+    ("legal-planning-meeting", "The outcome of a legal planning meeting", "", {"raiser_roles": ["legal_adviser"]}),
+]
+
 STOKE_INFORMAL = "Concerns that may be dealt with at an informal level (2.1)"
 STOKE_FORMAL = "Concerns that might need formal escalation (2.2)"
 # Stoke 003, sections 2.1 and 2.2.
@@ -72,7 +81,12 @@ LADDERS = [
         "source": "000: Bexley Internal Escalation Procedure for Practitioners, Managers and the PSW",
         "description": "One working day a level; the same day to the Service Manager for significant harm; "
                        "the same day to the highest level for imminent risk (sections 3 and 5).",
-        "skip_allowed": False,  # the risk level sets the entry stage (5.2, 5.3, 5.5)
+        # The risk level sets the entry stage (5.2, 5.3, 5.5); only the PSW may go straight to the Deputy
+        # Director or the Director (4.5).
+        "skip_allowed": True,
+        "skip_by": "psw",
+        "skip_to_next": True,
+        "skip_to_stages": [3, 4],
         "stages": [
             {"name": "Team Manager", "role": "team_manager", "working_days": 1},
             {"name": "Service Manager", "role": "service_manager", "working_days": 1},
@@ -81,7 +95,7 @@ LADDERS = [
             {"name": "Director of Children's Services", "role": "director", "working_days": 1, "final": True,
              "exceptional": True},  # 3.6
         ],
-        "categories": GENERIC_CATEGORIES,
+        "categories": BEXLEY_CATEGORIES,
         "rules": {
             # 5.2 and 5.4: one working day a level; if no meeting, the raiser may proceed.
             "standard": {"entry_stage": 0, "entry_working_days": None, "on_missed_deadline": "notify",
@@ -106,10 +120,13 @@ LADDERS = [
                        "the formal process completes within 20 working days (section 5).",
         "raiser_roles": ["conference_review_manager"],
         "skip_allowed": True,  # section 5: discretion to go to the most appropriate level, with reasons
+        "skip_to_next": True,  # "directly to the level they consider most appropriate"
+        "allocated_worker_is_party": True,  # section 4: the social worker resolves it with the team manager
         "overall_working_days": 20,
         "overall_from_stage": 1,
         "stages": [
-            {"name": "Informal: Social Worker / Team Manager", "role": "team_manager", "working_days": 5},
+            {"name": "Informal: Social Worker / Team Manager", "role": "team_manager", "working_days": 5,
+             "allocated_worker_acts": True},
             {"name": "Stage 1: Service Manager", "role": "service_manager", "working_days": 5},
             {"name": "Stage 2: Strategic Manager", "role": "strategic_manager", "working_days": 5},
             {"name": "Stage 3: Assistant Director", "role": "assistant_director", "working_days": 5},
@@ -125,6 +142,7 @@ LADDERS = [
         "source": "003: Stoke-on-Trent Child Protection Case Dispute Escalation Policy, section 9",
         "description": "Resolve directly with the Conference and Review Manager; escalate to their Service "
                        "Manager if not resolved.",
+        "holder_named_on_raise": True,  # the raiser names the CRM concerned; stage 1 is that CRM's manager
         "stages": [
             {"name": "The Conference and Review Manager", "role": "conference_review_manager", "working_days": 5},
             {"name": "The Conference and Review Manager's Service Manager", "role": "service_manager",

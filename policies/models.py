@@ -18,6 +18,11 @@ class MissedDeadlineAction(models.TextChoices):
     ADVANCE = "advance", "Advance to the next stage automatically"
 
 
+class SkipBy(models.TextChoices):
+    RAISER = "raiser", "The person who raised it"
+    PSW = "psw", "The principal social worker"
+
+
 class LadderQuerySet(models.QuerySet):
     def current(self) -> LadderQuerySet:
         return self.filter(is_current=True)
@@ -52,6 +57,26 @@ class Ladder(models.Model):
     description = models.TextField(blank=True)
     raiser_roles = models.JSONField(default=list, blank=True, help_text="Roles that may raise; empty: anyone.")
     skip_allowed = models.BooleanField(default=False, help_text="A stage may be skipped with a recorded reason.")
+    skip_by = models.CharField(
+        max_length=10, choices=SkipBy.choices, default=SkipBy.RAISER,
+        help_text="Who may skip stages (Bexley 4.5: the PSW, and nobody else).",
+    )
+    skip_to_next = models.BooleanField(
+        default=False, help_text="A skip may go to the next stage too (Stoke 5: any later stage); otherwise only "
+                                 "to a stage after the next one.",
+    )
+    skip_to_stages = models.JSONField(
+        default=list, blank=True,
+        help_text="The stage numbers a skip may reach (exceptional ones included); empty: any later ordinary stage.",
+    )
+    allocated_worker_is_party = models.BooleanField(
+        default=False, help_text="The case's allocated worker sees every escalation on it and is told of each step "
+                                 "(Stoke 4).",
+    )
+    holder_named_on_raise = models.BooleanField(
+        default=False, help_text="The raiser names the person the concern is about, who holds the first stage; "
+                                 "later stages go up that person's line management (Stoke 9).",
+    )
     mediation_allowed = models.BooleanField(default=False)
     board_logging_allowed = models.BooleanField(default=False)
     overall_working_days = models.PositiveIntegerField(
@@ -127,6 +152,23 @@ class Ladder(models.Model):
                 return category.label
         return slug
 
+    def route(self, category: str) -> list[Stage]:
+        """The stages an escalation of this category climbs, in order: the category's route (Bexley 3.8),
+        or every stage. Read once per ladder instance."""
+        routes = getattr(self, "_routes", None)
+        if routes is None:
+            routes = {category.slug: list(category.route) for category in self.categories.all() if category.route}
+            self._routes = routes
+        indices = routes.get(category)
+        if not indices:
+            return self.stage_list()
+        return [stage for stage in self.stage_list() if stage.index in indices]
+
+    def next_index(self, index: int, *, category: str) -> int | None:
+        """The stage above ``index`` on the category's route; None at its top."""
+        later = [stage.index for stage in self.route(category) if stage.index > index]
+        return min(later) if later else None
+
 
 class Stage(models.Model):
     ladder = models.ForeignKey(Ladder, on_delete=models.CASCADE, related_name="stages")
@@ -144,6 +186,10 @@ class Stage(models.Model):
     )
     timescale_editable = models.BooleanField(
         default=False, help_text="The procedure sets no response time here: the owner's administrator may change it.",
+    )
+    allocated_worker_acts = models.BooleanField(
+        default=False, help_text="The case's allocated worker may arrange a meeting and respond here, as well as "
+                                 "the holder (Stoke 4: 'either by the social worker or team manager').",
     )
 
     class Meta:
@@ -170,6 +216,14 @@ class Category(models.Model):
     own = models.BooleanField(
         default=False, help_text="Added by the ladder's organisation or partnership, not read from the procedure.",
     )
+    route = models.JSONField(
+        default=list, blank=True,
+        help_text="The stage numbers this kind of disagreement climbs, in order (Bexley 3.8: Service Manager, then "
+                  "Deputy Director); empty: every stage.",
+    )
+    raiser_roles = models.JSONField(
+        default=list, blank=True, help_text="Roles that may choose it (Bexley 3.9: legal advisers); empty: anyone.",
+    )
 
     class Meta:
         ordering = ["ladder", "position", "label"]
@@ -178,6 +232,10 @@ class Category(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+    def open_to(self, role: str) -> bool:
+        """Whether a person with this role may choose the category."""
+        return not self.raiser_roles or role in self.raiser_roles
 
 
 class RiskRule(models.Model):

@@ -47,6 +47,11 @@ def ladder_create(*, definition: dict) -> Ladder:
         source=definition.get("source", ""), description=definition.get("description", ""),
         raiser_roles=definition.get("raiser_roles", []),
         skip_allowed=definition.get("skip_allowed", False),
+        skip_by=definition.get("skip_by", "raiser"),
+        skip_to_next=definition.get("skip_to_next", False),
+        skip_to_stages=definition.get("skip_to_stages", []),
+        allocated_worker_is_party=definition.get("allocated_worker_is_party", False),
+        holder_named_on_raise=definition.get("holder_named_on_raise", False),
         mediation_allowed=definition.get("mediation_allowed", False),
         board_logging_allowed=definition.get("board_logging_allowed", False),
         overall_working_days=definition.get("overall_working_days"),
@@ -60,12 +65,15 @@ def ladder_create(*, definition: dict) -> Ladder:
             in_receiving_organisation=s.get("in_receiving_organisation", in_receiving),
             working_days=s["working_days"], final=s.get("final", False), exceptional=s.get("exceptional", False),
             timescale_editable=s.get("timescale_editable", definition.get("timescales_editable", False)),
+            allocated_worker_acts=s.get("allocated_worker_acts", False),
         )
         for i, s in enumerate(definition["stages"])
     ])
     Category.objects.bulk_create([
-        Category(ladder=ladder, slug=slug, label=label, group=group, position=i)
-        for i, (slug, label, group) in enumerate(definition["categories"])
+        Category(ladder=ladder, slug=slug, label=label, group=group, position=i,
+                 route=options.get("route", []), raiser_roles=options.get("raiser_roles", []))
+        for i, (slug, label, group, *more) in enumerate(definition["categories"])
+        for options in [more[0] if more else {}]
     ])
     RiskRule.objects.bulk_create([
         RiskRule(ladder=ladder, risk_level=level, **values) for level, values in definition["rules"].items()

@@ -51,8 +51,12 @@ _refs = itertools.count(1)
 
 def raise_for_test(*, people: dict, username: str, ladder_slug: str, risk_level: str = "standard",
                    receiving: str | None = None, category: str | None = None, reference: str | None = None,
-                   now=None):
-    """Raise an escalation through the real service, with plausible texts and a fresh case."""
+                   holder: str | None = None, now=None):
+    """Raise an escalation through the real service, with plausible texts and a fresh case.
+
+    ``holder``: the username of the person named to hold it; on ``stoke-crm-concerns``, where the raiser
+    must name the CRM the concern is about, ``stoke-crm`` unless another is named.
+    """
     user = people[username]
     ladder = Ladder.objects.current().get(slug=ladder_slug)
     case, _ = case_get_or_create(organisation=user.organisation, reference=reference or f"TEST-{next(_refs):05d}")
@@ -62,7 +66,7 @@ def raise_for_test(*, people: dict, username: str, ladder_slug: str, risk_level:
         decision_challenged="Case closed to early help.", concern="Risk not reassessed.",
         basis="professional_judgement", desired_outcome="Reassess before closing.",
         receiving_organisation=Organisation.objects.get(slug=receiving) if receiving else None,
-        now=now,
+        holder=_named_holder(ladder, holder), now=now,
     )
 
 
@@ -78,3 +82,9 @@ def administrator_create(*, username: str, organisation: str | None = None, part
                            organisation=Organisation.objects.get(slug=organisation))
     return UserFactory(username=username, first_name="Pat", last_name="Admin", role=Role.PARTNERSHIP_ADMIN,
                        organisation=None, partnership=Partnership.objects.get(slug=partnership))
+
+
+def _named_holder(ladder: Ladder, username: str | None):
+    if username is None and ladder.holder_named_on_raise:
+        username = "stoke-crm"
+    return User.objects.get(username=username) if username else None

@@ -11,7 +11,8 @@ def test_a_new_reference_is_registered_in_the_users_organisation(api):
     response = api("bexley-practitioner").post("/api/v1/cases/", {"reference": "LCS-104233", "display_name": "A.B."})
     assert response.status_code == 201
     assert response.json() | {"created_at": None} == {
-        "reference": "LCS-104233", "display_name": "A.B.", "organisation": "bexley", "created_at": None}
+        "reference": "LCS-104233", "display_name": "A.B.", "organisation": "bexley", "allocated_worker": None,
+        "created_at": None}
     assert Case.objects.get(reference="LCS-104233").organisation.slug == "bexley"
 
 

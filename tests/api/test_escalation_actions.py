@@ -173,16 +173,17 @@ def test_the_raiser_skips_to_a_later_stage_where_the_ladder_allows(act, stoke):
     assert response.json()["stage"]["index"] == 2 and response.json()["holder"] == "stoke-strategic-manager"
 
 
-def test_bexley_does_not_allow_skipping(act, bexley):
-    response = act("bexley-practitioner", bexley, "skip", {"to_stage": 2, "reason": "x"})
-    assert response.status_code == 409 and unchanged(bexley)
+def test_bexley_does_not_let_the_raiser_skip(act, bexley):
+    """Bexley 4.5: only the PSW skips (CONTRACT 8.2)."""
+    response = act("bexley-practitioner", bexley, "skip", {"to_stage": 3, "reason": "x"})
+    assert response.status_code == 403 and unchanged(bexley)
 
 
 def test_only_the_raiser_skips(act, stoke):
     assert act("stoke-psw", stoke, "skip", {"to_stage": 2, "reason": "x"}).status_code == 403 and unchanged(stoke)
 
 
-@pytest.mark.parametrize("to_stage", [1, 17, "2", 2.5, -1])
+@pytest.mark.parametrize("to_stage", [0, 17, "2", 2.5, -1])
 def test_a_stage_that_cannot_be_skipped_to_is_refused_on_to_stage(act, stoke, to_stage):
     response = act("stoke-crm", stoke, "skip", {"to_stage": to_stage, "reason": "x"})
     assert response.status_code == 400 and "to_stage" in response.json() and unchanged(stoke)

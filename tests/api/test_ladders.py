@@ -35,7 +35,11 @@ def test_a_ladder_lists_its_stages_categories_and_risk_level_rules(api):
     assert {"slug", "label"} <= set(ladder["categories"][0])
     entry = {rule["risk_level"]: rule["entry_stage"] for rule in ladder["risk_levels"]}
     assert entry == {"standard": 0, "significant_harm": 1, "imminent": 4}
-    assert ladder["can_raise"] is True and ladder["skip_allowed"] is False
+    assert ladder["can_raise"] is True
+    # Bexley 4.5: only the PSW skips, to the Deputy Director or the Director (CONTRACT 8.2).
+    assert (ladder["skip_allowed"], ladder["skip_by"], ladder["skip_to_stages"]) == (True, "psw", [3, 4])
+    panel = next(category for category in ladder["categories"] if category["slug"] == "decision-making-panel")
+    assert panel["route"] == [1, 3, 4]
 
 
 def test_a_multi_agency_ladder_names_tiers_and_its_partnership(api):

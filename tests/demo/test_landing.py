@@ -57,6 +57,7 @@ def test_the_partnership_s_people_land_on_their_own_pages(client):
     assert landing(client, "wiltshire-qap-chair")[0] == reverse("oversight:board_logged")
     assert landing(client, "wiltshire-board-member")[0] == reverse("reports:themes")
     assert landing(client, "stoke-psw")[0] == reverse("oversight:psw_overview")
+    assert landing(client, "bexley-org-admin")[0] == reverse("administration:home")
 
 
 def test_the_allocated_social_worker_lands_on_the_disputes_about_their_cases(client):

@@ -183,8 +183,8 @@ def test_a_withdrawn_escalation_at_the_last_stage_is_told_it_is_the_last_stage(r
 
 
 @pytest.mark.parametrize(("ladder", "raiser", "receiving", "action", "kwargs", "message"), [
-    ("bexley-internal", "bexley-practitioner", None, "skip", {"to_stage": 2, "reason": "x"},
-     "Bexley internal escalation procedure does not allow stages to be skipped."),
+    ("bs3-nursery", "bs3-practitioner", "bristol", "skip", {"to_stage": 2, "reason": "x"},
+     "BS3 escalation policy does not allow stages to be skipped."),
     ("bexley-internal", "bexley-practitioner", None, "log_with_board", {"reason": "x"},
      "Bexley internal escalation procedure does not log cases with a board."),
     ("bexley-internal", "bexley-practitioner", None, "reopen", {"reason": "x"},
@@ -209,15 +209,18 @@ def test_mediation_on_a_single_agency_ladder_is_refused_by_name(raise_escalation
 
 
 def test_skip_is_neither_offered_nor_taken_where_no_stage_is_left_to_skip_to(raise_escalation, people, tuesday):
-    esc = raise_escalation("stoke-crm", "stoke-crm")
-    for _ in range(3):
-        esc = services.escalation_escalate(escalation=esc, actor=people["stoke-crm"], reason="Still unsafe.")
-    assert esc.stage_index == 3 and esc.skip_targets() == []
+    """Wiltshire skips only past the next stage: from the senior managers there is none left."""
+    esc = raise_escalation("puddleducks-practitioner", "wiltshire-multi-agency", receiving="wiltshire")
+    for _ in range(2):
+        esc = services.escalation_escalate(escalation=esc, actor=people["puddleducks-practitioner"],
+                                           reason="Still unsafe.")
+    assert esc.stage_index == 2 and esc.skip_targets() == []
     assert not can_proceed(esc.skip)
     with pytest.raises(ActionConflict) as refused:
-        services.escalation_skip(escalation=esc, actor=people["stoke-crm"], to_stage=4, reason="Urgent.")
-    assert refused.value.message == ("There is no stage after the next one to skip to: to go to the next stage, "
-                                     "escalate.")
+        services.escalation_skip(escalation=esc, actor=people["puddleducks-practitioner"], to_stage=3,
+                                 reason="Urgent.")
+    assert refused.value.message == ("There is no later stage this procedure lets it skip to: to go to the next "
+                                     "stage, escalate.")
 
 
 # --- each action does what its spec says ---------------------------------------------------------------

@@ -98,10 +98,11 @@ def test_concerns_about_a_crm_are_held_by_the_crm(raise_escalation, people):
 
 
 def test_the_raiser_is_never_their_own_holder(raise_escalation, people):
-    """A team manager raising on Bexley's ladder is given to another team manager, not to themselves."""
-    other = colleague(people, "bexley-team-manager-west", Role.TEAM_MANAGER, like="bexley-practitioner")
+    """A team manager raising on Bexley's ladder goes above their own role, to their service manager
+    (CONTRACT 8.1), not to another team manager and never to themselves."""
+    colleague(people, "bexley-team-manager-west", Role.TEAM_MANAGER, like="bexley-practitioner")
     esc = raise_escalation("bexley-team-manager", "bexley-internal")
-    assert esc.holder == other
+    assert (esc.stage_index, esc.holder) == (1, people["bexley-service-manager"])
 
 
 # --- nobody holds it ----------------------------------------------------------------------------
@@ -176,8 +177,15 @@ def test_bs3_climbs_its_own_line_then_reaches_bristols_team_manager(raise_escala
 
 
 def test_the_resolution_panel_starts_with_the_other_practitioner(raise_escalation, people):
-    esc = raise_escalation("bs3-designated-safeguarding-lead", "multi-agency-resolution-panel", receiving="bristol")
+    esc = raise_escalation("bs3-practitioner", "multi-agency-resolution-panel", receiving="bristol")
     assert esc.holder == people["bristol-social-worker"]
+
+
+def test_a_safeguarding_lead_raises_on_the_resolution_panel_manager_to_manager(raise_escalation, people):
+    """The nursery's designated safeguarding lead is of the manager tier: their counterpart is Bristol's team
+    manager (CONTRACT 8.1; the DSL formerly went to Bristol's practitioner)."""
+    esc = raise_escalation("bs3-designated-safeguarding-lead", "multi-agency-resolution-panel", receiving="bristol")
+    assert (esc.stage_index, esc.holder) == (1, people["bristol-team-manager"])
 
 
 # --- reassignment -------------------------------------------------------------------------------

@@ -28,14 +28,15 @@ MANAGES_RAISER = SEE
 PSW = SEE | {"accept", "escalate", "reopen", "start_mediation", "end_mediation", "log_with_board", "reassign"}
 QAP_CHAIR = SEE | {"start_mediation", "end_mediation"}
 
+# Bexley 4.5: only the PSW skips on Bexley's ladder, not the raiser (CONTRACT 8.2).
 BEXLEY = {
-    "bexley-practitioner": RAISER,
+    "bexley-practitioner": RAISER - {"skip"},
     "bexley-team-manager": HOLDER,
     "bexley-service-manager": MANAGES_HOLDER,
     "bexley-head-of-service": MANAGES_HOLDER,
     "bexley-deputy-director": MANAGES_HOLDER,
     "bexley-director": MANAGES_HOLDER,
-    "bexley-psw": PSW,
+    "bexley-psw": PSW | {"skip"},
 }
 STOKE = {
     "stoke-crm": RAISER,

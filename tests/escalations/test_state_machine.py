@@ -379,13 +379,13 @@ def test_resolution_panel_raiser_skips_to_the_panel(raise_escalation, people):
                  actor=people["bs3-designated-safeguarding-lead"])
 
 
-def test_bexley_does_not_allow_skipping(bexley, people):
-    """On Bexley's ladder the risk level sets the entry stage."""
-    refused(bexley, ActionConflict, lambda: services.escalation_skip(
-        escalation=bexley, actor=people["bexley-practitioner"], to_stage=2, reason="Urgent."))
+def test_bexley_does_not_let_the_raiser_skip(bexley, people):
+    """On Bexley's ladder the risk level sets the entry stage; only the PSW skips (4.5, CONTRACT 8.2)."""
+    refused(bexley, ActionNotPermitted, lambda: services.escalation_skip(
+        escalation=bexley, actor=people["bexley-practitioner"], to_stage=3, reason="Urgent."))
 
 
-@pytest.mark.parametrize("to_stage", [0, 1, 5, 99, -1, "2", None, True])
+@pytest.mark.parametrize("to_stage", [0, 5, 99, -1, "2", None, True])
 def test_skip_to_an_invalid_stage_is_refused(stoke, people, to_stage):
     refused(stoke, ValidationError, lambda: services.escalation_skip(
         escalation=stoke, actor=people["stoke-crm"], to_stage=to_stage, reason="Urgent."), field="to_stage")

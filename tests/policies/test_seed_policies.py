@@ -54,7 +54,7 @@ STAGES = {
 
 # owner (organisation or partnership), skip, mediation, board logging, overall WD, overall from, raiser roles
 LADDER_RULES = {
-    "bexley-internal": ("bexley", None, False, False, False, None, 1, []),
+    "bexley-internal": ("bexley", None, True, False, False, None, 1, []),  # the PSW's skip (4.5)
     "stoke-crm": ("stoke", None, True, False, False, 20, 1, ["conference_review_manager"]),
     "stoke-crm-concerns": ("stoke", None, False, False, False, None, 1, []),
     "wiltshire-multi-agency": (None, "wiltshire-partnership", True, True, True, None, 1, []),
@@ -64,7 +64,7 @@ LADDER_RULES = {
 
 GENERIC = ["level-of-need", "roles-and-responsibilities", "need-for-action", "communication"]
 CATEGORIES = {
-    "bexley-internal": GENERIC,
+    "bexley-internal": [*GENERIC, "decision-making-panel", "legal-planning-meeting"],  # 3.8, 3.9
     "stoke-crm-concerns": GENERIC,
     "wiltshire-multi-agency": GENERIC,
     "bs3-nursery": GENERIC,
@@ -119,6 +119,34 @@ def test_every_ladder_rule_of_the_contract_is_in_the_database(seeded, slug):
 def test_ladders_without_their_own_list_offer_the_four_generic_categories(seeded, slug):
     ladder = Ladder.objects.current().get(slug=slug)
     assert list(ladder.categories.order_by("position").values_list("slug", flat=True)) == CATEGORIES[slug]
+
+
+# skip by, skip to the next stage too, the stages a skip may reach, allocated worker a party, holder named
+SKIPS_AND_PARTIES = {
+    "bexley-internal": ("psw", True, [3, 4], False, False),  # 4.5
+    "stoke-crm": ("raiser", True, [], True, False),  # 4, 5
+    "stoke-crm-concerns": ("raiser", False, [], False, True),  # 9
+    "wiltshire-multi-agency": ("raiser", False, [], False, False),
+    "bs3-nursery": ("raiser", False, [], False, False),
+    "multi-agency-resolution-panel": ("raiser", False, [], False, False),
+}
+
+
+@pytest.mark.parametrize("slug", sorted(SKIPS_AND_PARTIES))
+def test_who_skips_where_and_who_is_a_party_are_data_on_the_ladder(seeded, slug):
+    ladder = Ladder.objects.current().get(slug=slug)
+    assert (ladder.skip_by, ladder.skip_to_next, ladder.skip_to_stages, ladder.allocated_worker_is_party,
+            ladder.holder_named_on_raise) == SKIPS_AND_PARTIES[slug]
+    acting = list(ladder.stages.filter(allocated_worker_acts=True).values_list("index", flat=True))
+    assert acting == ([0] if slug == "stoke-crm" else [])  # Stoke 4: the informal stage
+
+
+def test_bexleys_own_categories_carry_their_routes_and_raisers(seeded):
+    ladder = Ladder.objects.current().get(slug="bexley-internal")
+    panel = ladder.categories.get(slug="decision-making-panel")
+    legal = ladder.categories.get(slug="legal-planning-meeting")
+    assert (panel.route, panel.raiser_roles) == ([1, 3, 4], [])  # 3.8: Service Manager, then Deputy Director
+    assert (legal.route, legal.raiser_roles) == ([], ["legal_adviser"])  # 3.9
 
 
 def test_stoke_offers_the_concern_lists_of_sections_2_1_and_2_2(seeded):

@@ -271,15 +271,22 @@ def test_a_note_needs_text_and_no_version(esc, people):
 
 
 def test_skipping_offers_only_stages_after_the_next_one(raise_escalation, people):
+    esc = raise_escalation("puddleducks-practitioner", "wiltshire-multi-agency", receiving="wiltshire")
+    form = forms.action_form("skip")(escalation=esc, user=people["puddleducks-practitioner"])
+    assert [index for index, _name in form.fields["to_stage"].choices] == [2, 3]
+
+
+def test_stoke_skipping_offers_every_later_stage_the_next_one_included(raise_escalation, people):
+    """Stoke 5: the CRM may go directly to the level they consider most appropriate (CONTRACT 8.2)."""
     esc = raise_escalation("stoke-crm", "stoke-crm")
     form = forms.action_form("skip")(escalation=esc, user=people["stoke-crm"])
-    assert [index for index, _name in form.fields["to_stage"].choices] == [2, 3, 4]
+    assert [index for index, _name in form.fields["to_stage"].choices] == [1, 2, 3, 4]
 
 
 def test_skipping_refuses_the_next_stage_and_needs_a_reason(raise_escalation, people):
-    esc = raise_escalation("stoke-crm", "stoke-crm")
+    esc = raise_escalation("puddleducks-practitioner", "wiltshire-multi-agency", receiving="wiltshire")
     form = forms.action_form("skip")({"version": 1, "to_stage": "1", "reason": ""}, escalation=esc,
-                                     user=people["stoke-crm"])
+                                     user=people["puddleducks-practitioner"])
     assert form.errors["to_stage"] == ["Choose one of the stages listed"]
     assert form.errors["reason"] == ["Enter why you are skipping stages"]
 

@@ -60,6 +60,6 @@ def test_a_board_member_starts_at_the_report(client, people):
     assert client.get(reverse("home"))["Location"] == reverse("reports:themes")
 
 
-def test_an_organisation_s_administrator_starts_at_its_figures(client, people):
+def test_an_organisation_s_administrator_starts_at_the_administration_pages(client, people):
     client.force_login(people["bexley-org-admin"])
-    assert client.get(reverse("home"))["Location"] == reverse("oversight:figures")
+    assert client.get(reverse("home"))["Location"] == reverse("administration:home")
