@@ -1,8 +1,8 @@
 """Who holds a stage (CONTRACT section 4)."""
 from __future__ import annotations
 
-from organisations.models import Organisation, User
-from policies.models import Stage
+from organisations.models import Organisation, Role, User
+from policies.models import Ladder, Stage
 
 
 def holder_organisation(*, stage: Stage, raising_organisation: Organisation,
@@ -45,3 +45,11 @@ def holder_may_take(*, user: User, stage: Stage, organisation: Organisation) -> 
         and user.organisation_id == organisation.pk
         and user.role in eligible_roles(stage=stage, organisation=organisation)
     )
+
+
+def panel_chair_find(*, stage: Stage, ladder: Ladder) -> User | None:
+    """The holder of a resolution panel's stage (CONTRACT 8.2): the QA&P chair of the ladder's partnership."""
+    if not stage.panel:
+        return None
+    return (User.objects.filter(role=Role.QAP_CHAIR, partnership__in=ladder.partnership_ids(), is_active=True)
+            .order_by("pk").first())

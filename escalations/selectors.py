@@ -15,6 +15,7 @@ from policies import clock
 from policies.models import Ladder, RiskLevel, Stage
 
 from .actions import ACTIONS, ActionSpec
+from .eligibility import mediators_eligible, panel_members_eligible
 from .events import Action
 from .holders import eligible_roles, holder_find
 from .models import AWAITING_HOLDER, Attachment, Escalation, EscalationQuerySet, TimelineEntry
@@ -193,14 +194,13 @@ def reassign_candidates(*, escalation: Escalation) -> QuerySet[User]:
 
 
 def mediator_candidates(*, escalation: Escalation) -> QuerySet[User]:
-    """Active people of the ladder's partnership (its members' staff and its board), not a party."""
-    partnerships = escalation.ladder.partnership_ids()
-    return (
-        User.objects.filter(Q(organisation__partnerships__in=partnerships) | Q(partnership__in=partnerships),
-                            is_active=True)
-        .exclude(pk__in=[pk for pk in (escalation.holder_id, escalation.raised_by_id) if pk])
-        .select_related("organisation", "partnership").distinct().order_by("last_name", "first_name", "username")
-    )
+    """The people who may mediate (``eligibility.mediators_eligible``): exactly those the service accepts."""
+    return mediators_eligible(escalation)
+
+
+def panel_candidates(*, escalation: Escalation) -> QuerySet[User]:
+    """The people who may sit on the resolution panel: staff of the partnership's organisations, not a party."""
+    return panel_members_eligible(escalation)
 
 
 def escalation_actions_available(*, user: User, escalation: Escalation,
