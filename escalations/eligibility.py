@@ -25,10 +25,8 @@ _HOLDER_PARAMS = {
 
 
 def holder_ids(escalation: Escalation) -> set[int]:
-    """Everyone who holds or has held a stage of the escalation (cached on the instance for one request)."""
-    cached: set[int] | None = getattr(escalation, "_holder_ids", None)
-    if cached is not None:
-        return cached
+    """Everyone who holds or has held a stage of the escalation: its holder participants, its holder now, and
+    whoever a climb, the clock or a reassignment gave it to (the timeline names them)."""
     ids = set(Participant.objects.filter(escalation=escalation, reason="holder").values_list("user_id", flat=True))
     if escalation.holder_id:
         ids.add(escalation.holder_id)
@@ -40,7 +38,6 @@ def holder_ids(escalation: Escalation) -> set[int]:
     names.discard(None)
     if names:
         ids |= set(User.objects.filter(username__in=names).values_list("pk", flat=True))
-    escalation._holder_ids = ids  # type: ignore[attr-defined]
     return ids
 
 

@@ -18,7 +18,7 @@ from .actions import ACTIONS, ActionSpec
 from .eligibility import mediators_eligible, panel_members_eligible
 from .events import Action
 from .holders import eligible_roles, holder_find
-from .models import AWAITING_HOLDER, Attachment, Escalation, EscalationQuerySet, TimelineEntry
+from .models import AWAITING_HOLDER, Attachment, Debrief, Escalation, EscalationQuerySet, PanelMember, TimelineEntry
 from .services import stage_deadline_for
 
 # Timeline actions that put the escalation at a stage (and start that stage's clock).
@@ -72,8 +72,12 @@ def escalation_get(*, user: User, pk: int) -> Escalation:
         return (
             _for_pages(Escalation.objects.visible_to(user))
             .prefetch_related(
-                "ladder__risk_rules",
+                "ladder__risk_rules", "board_logs",
                 Prefetch("attachments", queryset=Attachment.objects.select_related("uploaded_by")),
+                Prefetch("panel_members", queryset=PanelMember.objects.select_related(
+                    "user", "user__organisation", "user__partnership")),
+                Prefetch("debriefs", queryset=Debrief.objects.select_related("by", "by__organisation",
+                                                                             "by__partnership")),
             )
             .get(pk=pk)
         )
