@@ -723,7 +723,8 @@ class EscalationActions:
         title="Add a note", button="Add note", done="Your note is added.", label="Add a note",
         button_style="secondary",
         summary="Add a note",
-        description="Anyone who may see the escalation (not a board member) adds a note to its timeline.",
+        description="Anyone who may see the escalation (not a board member) adds a note to its timeline; the state "
+                    "is unchanged. The parties' representations to a resolution panel are notes.",
         path="notes", page_path="note", body="NoteInput", timeline="note", logged_as="Note added", notifies=(),
         versioned=False,  # a note changes nothing else, so it cannot conflict with another change
     )

@@ -188,6 +188,8 @@ class ActionForm(forms.Form):
         for spec_input in self.spec.inputs:
             if isinstance(spec_input, actions.People) and spec_input.name in kwargs:
                 kwargs[spec_input.name] = list(kwargs[spec_input.name])
+            elif isinstance(spec_input, actions.Choice) and spec_input.default and not kwargs.get(spec_input.name):
+                kwargs[spec_input.name] = spec_input.default
         if self.spec.versioned:
             kwargs["expected_version"] = self.cleaned_data["version"]
         return kwargs
@@ -323,6 +325,7 @@ def _prepare(spec_input: actions.Input, form: ActionForm) -> None:
                 field.choices = spec_input.offered(escalation)  # type: ignore[attr-defined]
             if spec_input.default and spec_input.default in dict(field.choices):  # type: ignore[attr-defined]
                 field.initial = spec_input.default
+                field.required = False  # left unchosen, it is the default, as in the API
     elif isinstance(spec_input, (actions.Person, actions.People)):
         field = form.fields[spec_input.name]
         field.queryset = import_string(spec_input.candidates)(escalation=escalation)  # type: ignore[attr-defined]

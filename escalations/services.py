@@ -191,8 +191,7 @@ def _meeting_problem(escalation: Escalation, meeting_at: object, *, what: str, n
     if not isinstance(meeting_at, dt.datetime) or timezone.is_naive(meeting_at):
         return f"Give the date and time of {what} with its time zone."
     if meeting_at < escalation.stage_started_at:
-        began = timezone.localtime(escalation.stage_started_at, clock.LONDON)
-        return f"{what.capitalize()} cannot be before this stage began ({began:%H:%M on %d %B %Y})."
+        return f"{what.capitalize()} cannot be before this stage began."
     if meeting_at > now + MEETING_HORIZON:
         return f"{what.capitalize()} must be within {MEETING_HORIZON.days} days from today."
     return None
