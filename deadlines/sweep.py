@@ -212,8 +212,11 @@ def _decide_stage(esc: Escalation, *, now: dt.datetime, arranged_at: dict[int, d
                   decided: _Decisions, cache: _Cache) -> None:
     """Apply the ladder's missed-deadline rule for the escalation's risk level (CONTRACT section 3)."""
     missed = esc.stage_deadline
-    if esc.state == State.MEETING_ARRANGED and arranged_at.get(esc.pk, missed) <= missed:
-        # Bexley 5.4: a meeting arranged within the timescale stops the rule (not the overdue flag).
+    if (esc.state == State.MEETING_ARRANGED and arranged_at.get(esc.pk, missed) <= missed
+            and esc.meeting_at is not None and esc.meeting_at <= missed):
+        # Bexley 5.4: a meeting arranged within the timescale stops the rule (not the overdue flag). A
+        # meeting set for after the deadline is recorded, but the stage is not met in time (CONTRACT 8.4):
+        # the rule applies as if no meeting were arranged.
         decided.actions.append(DeadlineMet(esc))
         decided.outcomes.append((esc.pk, MEETING_IN_TIME,
                                  f"deadline of {clock_words(missed)} passed; a meeting was arranged in time"))
@@ -255,12 +258,12 @@ def _decide_overall(esc: Escalation, *, decided: _Decisions) -> None:
 
 
 def _arranged_at(rows: Sequence[Escalation]) -> dict[int, dt.datetime]:
-    """When each escalation awaiting a meeting had it arranged (its latest arrange_meeting entry)."""
+    """When each escalation awaiting a meeting had it arranged (its latest meeting or panel entry)."""
     ids = [e.pk for e in rows if e.state == State.MEETING_ARRANGED]
     if not ids:
         return {}
     return dict(
-        TimelineEntry.objects.filter(escalation_id__in=ids, action=Action.ARRANGE_MEETING)
+        TimelineEntry.objects.filter(escalation_id__in=ids, action__in=(Action.ARRANGE_MEETING, Action.CONVENE_PANEL))
         .values("escalation_id").annotate(last=Max("at")).order_by().values_list("escalation_id", "last")
     )
 

@@ -32,6 +32,7 @@ from .rules import (
     is_board_member,
     is_holder,
     is_participant,
+    is_party,
     is_psw_for,
     is_qap_chair_for,
     is_raiser,
@@ -64,6 +65,10 @@ class Text:
     rows: int = 4
     noun: str = ""  # how the too-long message names it; by default the label without its question mark
     api_help: str = ""
+    optional: bool = False  # may be left empty (the service says when it is needed after all)
+    shown: Callable[[Escalation], bool] | None = None  # asked on the page only where this holds
+
+
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,9 @@ class Choice:
     choices: tuple[tuple[str, str], ...]
     required: str
     hint: Words = ""
+    default: str = ""  # the API's value where the body leaves it out ("": the body must give it)
+    # The choices the page offers for this escalation (those still open); by default all of them.
+    offered: Callable[[Escalation], tuple[tuple[str, str], ...]] | None = None
 
 
 @dataclass(frozen=True)
@@ -105,6 +113,19 @@ class Person:
 
 
 @dataclass(frozen=True)
+class People:
+    """Several active people: checkboxes of the candidates on the page, a list of usernames in the API."""
+
+    name: str
+    label: str
+    required: str
+    invalid: str
+    candidates: str  # the dotted path of a selector taking ``escalation=`` and returning users
+    hint: str = ""
+    api_help: str = ""
+
+
+@dataclass(frozen=True)
 class StageChoice:
     """A stage of the ladder: radios of the stages offered on the page, its index in the API."""
 
@@ -126,7 +147,7 @@ class Moment:
     api_help: str = ""
 
 
-Input = Text | Choice | YesNo | Person | StageChoice | Moment
+Input = Text | Choice | YesNo | Person | People | StageChoice | Moment
 
 
 # --- when an action may happen -------------------------------------------------------------------------
@@ -300,8 +321,26 @@ def board_logging_allowed(escalation: Escalation) -> bool:
     return escalation.ladder.board_logging_allowed
 
 
+def board_log_kinds_left(escalation: Escalation) -> tuple[tuple[str, str], ...]:
+    """The kinds of board log not yet recorded (Wiltshire 3a, 3b: each once)."""
+    from .models import BoardLogKind
+
+    logged = {log.kind for log in escalation.board_logs.all()}
+    return tuple((value, label) for value, label in BoardLogKind.choices if value not in logged)
+
+
 def not_yet_logged_with_board(escalation: Escalation) -> bool:
-    return escalation.board_logged_at is None
+    """Some kind of board log is still to be recorded."""
+    return bool(board_log_kinds_left(escalation))
+
+
+def at_panel_stage(escalation: Escalation) -> bool:
+    """The stage is a resolution panel's: held by the partnership's QA&P chair (001)."""
+    return escalation.stage.panel
+
+
+def panel_not_convened(escalation: Escalation) -> bool:
+    return not escalation.panel_members.exists()
 
 
 # --- words that name the next stage --------------------------------------------------------------------
@@ -321,6 +360,10 @@ def _escalate_reason_hint(escalation: Escalation) -> str:
 
 def _final_stage_hint(escalation: Escalation) -> str:
     return "This is the final stage: upholding the decision ends the escalation." if escalation.stage.final else ""
+
+
+def _at_final_stage(escalation: Escalation) -> bool:
+    return escalation.stage.final
 
 
 def _reason(label: str, required: str) -> Text:
@@ -364,19 +407,29 @@ class EscalationActions:
                    "Choose whether you agree with the challenge or uphold the decision", hint=_final_stage_hint),
             Text("rationale", "Your rationale", "Enter the rationale for your decision",
                  hint="It is recorded in writing and shared with the person who raised it.", rows=5),
+            Text("outstanding_actions", "If you uphold the decision, how will outstanding issues be pursued?",
+                 "Enter how outstanding issues will be pursued", hint="Who does what, and by when. Upholding the "
+                 "decision at this final stage ends the escalation, so it is needed then.",
+                 optional=True, shown=_at_final_stage,
+                 api_help="How outstanding issues will be pursued: required when `uphold` at a final stage ends "
+                          "the escalation."),
         ),
         service="escalation_respond",
         title="Record your decision", button="Record decision", done="Your decision is recorded.",
         label="Record a decision", lists=("awaiting",),
         summary="Record a decision",
         description="The holder agrees with the challenge or upholds the decision, with the rationale: → responded; "
-                    "an upheld decision at a final stage resolves it.",
+                    "an upheld decision at a final stage resolves it, and then says how outstanding issues will be "
+                    "pursued (`outstanding_actions`).",
         body="RespondInput", timeline="respond", logged_as="Decision recorded",
         notifies=(Kind.RESPONSE_RECORDED, Kind.RESOLVED),
     )
-    def respond(self: Escalation, *, decision: str, rationale: str, now: dt.datetime) -> str:
+    def respond(self: Escalation, *, decision: str, rationale: str, now: dt.datetime,
+                outstanding_actions: str = "") -> str:
         self.decision, self.rationale = decision, rationale
         if decision == Decision.UPHOLD and self.stage.final:
+            # The written confirmation (001, 004): the final decision is the outcome.
+            self.agreed_outcome, self.outstanding_actions = rationale, outstanding_actions
             self.resolved_at = self.closed_at = now
             return State.RESOLVED
         return State.RESPONDED
@@ -391,8 +444,9 @@ class EscalationActions:
         title="Arrange a meeting", button="Arrange meeting", done="The meeting is arranged.",
         label="Arrange a meeting", lists=("awaiting",),
         summary="Arrange a meeting",
-        description="The holder arranges a meeting: open → meeting_arranged. A meeting arranged in time stops the "
-                    "missed-deadline rule.",
+        description="The holder arranges a meeting: open → meeting_arranged. The meeting is no earlier than the "
+                    "start of the stage and no more than 60 days ahead. A meeting arranged in time, for a moment "
+                    "before the stage deadline, stops the missed-deadline rule.",
         body="ArrangeMeetingInput", timeline="arrange_meeting", logged_as="Meeting arranged",
         notifies=(Kind.MEETING_ARRANGED,),
     )
@@ -546,13 +600,17 @@ class EscalationActions:
         ),
         inputs=(Person("mediator", "Who will mediate?", "Choose a mediator", "Choose a mediator",
                        "Choose one of the people listed", candidates="escalations.selectors.mediator_candidates",
-                       hint="The mediator is never the decision maker, and cannot be the holder or the person who "
-                            "raised it.",
-                       api_help="The mediator's username (never a party to the disagreement)."),),
+                       hint="The partnership's QA&P chair, or someone from another organisation of the partnership. "
+                            "The mediator is never the decision maker: never the person who raised it or anyone who "
+                            "has held it.",
+                       api_help="The mediator's username: the partnership's QA&P chair, or an active member of "
+                                "another organisation of the partnership (neither raising nor receiving); never the "
+                                "raiser or a present or past holder."),),
         service="escalation_start_mediation",
         title="Start mediation", button="Start mediation", done="Mediation has started.", label="Start mediation",
         summary="Start mediation",
-        description="Multi-agency ladders: the holder, a PSW or the QA&P chair names a mediator: → in_mediation.",
+        description="Multi-agency ladders: the holder, a PSW or the QA&P chair names a mediator: → in_mediation. "
+                    "The partnership's QA&P chair is told and may then see the escalation and act on it.",
         body="StartMediationInput", timeline="start_mediation", logged_as="Mediation started",
         notifies=(Kind.MEDIATION_STARTED,),
     )
@@ -568,19 +626,28 @@ class EscalationActions:
                   no="No: return it to the stage with a fresh deadline", required="Say whether the parties agreed",
                   api_help="true: resolved; false: open again at the same stage with a fresh deadline."),
             Text("note", "The outcome of the mediation", "Enter the outcome of the mediation",
-                 hint="If the parties agreed, this is recorded as the agreed outcome.",
+                 hint="What was discussed and where it leaves the disagreement.",
                  api_help="The outcome of the mediation."),
+            Text("agreed_outcome", "If the parties agreed: the agreed outcome", "Enter the agreed outcome",
+                 hint="Recorded in writing and shared with the parties.", optional=True,
+                 api_help="Required when `agreed` is true."),
+            Text("outstanding_actions", "If the parties agreed: how will outstanding issues be pursued?",
+                 "Enter how outstanding issues will be pursued", hint="Who does what, and by when.", optional=True,
+                 api_help="How outstanding issues will be pursued. Required when `agreed` is true."),
         ),
         service="escalation_end_mediation",
         title="End mediation", button="End mediation", done="Mediation has ended.", label="End mediation",
         summary="End mediation",
-        description="Agreed: → resolved. Not agreed: open again at the same stage with a fresh deadline.",
-        body="EndMediationInput", body_order=("note", "agreed"), timeline="end_mediation", logged_as="Mediation ended",
+        description="Agreed: → resolved, with the agreed outcome and how outstanding issues will be pursued. Not "
+                    "agreed: open again at the same stage with a fresh deadline. The QA&P chair is told.",
+        body="EndMediationInput", body_order=("note", "agreed", "agreed_outcome", "outstanding_actions"),
+        timeline="end_mediation", logged_as="Mediation ended",
         notifies=(Kind.MEDIATION_ENDED, Kind.RESOLVED),
     )
-    def end_mediation(self: Escalation, *, agreed: bool, note: str, now: dt.datetime) -> str:
+    def end_mediation(self: Escalation, *, agreed: bool, now: dt.datetime, agreed_outcome: str = "",
+                      outstanding_actions: str = "") -> str:
         if agreed:
-            self.agreed_outcome = note
+            self.agreed_outcome, self.outstanding_actions = agreed_outcome, outstanding_actions
             self.resolved_at = self.closed_at = now
             return State.RESOLVED
         return State.OPEN
@@ -590,19 +657,81 @@ class EscalationActions:
         source=ANY_STATE, target=None,
         checks=(
             Condition(board_logging_allowed, "{ladder} does not log cases with a board."),
-            Condition(not_yet_logged_with_board, "This escalation is already logged with the board."),
+            Condition(not_yet_logged_with_board,
+                      "This escalation is already logged with the board, both as a serious concern and as "
+                      "unresolved."),
         ),
-        inputs=(_reason("Why should the board know about it?", "Enter why you are logging it with the board"),),
+        inputs=(
+            Choice("kind", "What are you logging?", (
+                ("serious_concern", "A serious concern (3a)"),
+                ("unresolved", "A case that remains unresolved, logged formally (3b)"),
+            ), "Choose what you are logging", default="serious_concern", offered=board_log_kinds_left),
+            _reason("Why should the board know about it?", "Enter why you are logging it with the board"),
+        ),
         service="escalation_log_with_board",
         title="Log with the board", button="Log with the board", done="It is logged with the board.",
         label="Log with the board", button_style="secondary",
         summary="Log with the board",
-        description="Any participant (or a PSW) logs the case with the partnership's QA&P chair; the state is "
-                    "unchanged.",
-        body="ReasonInput", timeline="log_with_board", logged_as="Logged with the board", notifies=(Kind.BOARD_LOGGED,),
+        description="Any participant (or a PSW) logs the case with the partnership's QA&P chair, as a serious "
+                    "concern (`serious_concern`, Wiltshire 3a, the default) or as unresolved (`unresolved`, 3b); "
+                    "each kind once (a second of the same kind: 409). The state is unchanged.",
+        body="LogWithBoardInput", body_order=("reason", "kind"), timeline="log_with_board",
+        logged_as="Logged with the board", notifies=(Kind.BOARD_LOGGED,),
     )
     def log_with_board(self: Escalation, *, now: dt.datetime) -> None:
-        self.board_logged_at = now
+        if self.board_logged_at is None:  # the first log: what the reports count
+            self.board_logged_at = now
+
+    @action(
+        who=is_holder,
+        source=(State.OPEN,), target=State.MEETING_ARRANGED,
+        checks=(
+            Condition(at_panel_stage, "Only a resolution panel's stage convenes a panel."),
+            InState("A panel can be convened only while the escalation is open (it is {state})."),
+            Condition(panel_not_convened, "The panel is already convened."),
+        ),
+        inputs=(
+            People("members", "Who sits on the panel?", "Choose the members of the panel",
+                   "Choose members among the people listed", candidates="escalations.selectors.panel_candidates",
+                   hint="At least three, from at least three organisations, including both organisations that "
+                        "disagree. Nobody who raised or has held this escalation may sit.",
+                   api_help="Usernames: at least three members from at least three member organisations, "
+                            "including the raising and the receiving organisation; never a party."),
+            Moment("meeting_at", prefix="panel", what="the panel meeting",
+                   api_help="ISO 8601; without an offset it is read as London time."),
+        ),
+        service="escalation_convene_panel",
+        title="Convene the resolution panel", button="Convene the panel", done="The panel is convened.",
+        label="Convene the panel", lists=("awaiting",),
+        summary="Convene the resolution panel",
+        description="The partnership's QA&P chair, holding the resolution panel's stage, names its members and when "
+                    "it meets: open → meeting_arranged. The members are told and may see the escalation; the "
+                    "parties add representations as notes; the chair records the panel's decision with `respond`.",
+        body="ConvenePanelInput", timeline="convene_panel", logged_as="Panel convened",
+        notifies=(Kind.PANEL_CONVENED,),
+    )
+    def convene_panel(self: Escalation, *, meeting_at: dt.datetime) -> None:
+        """The members are rows of their own (the service writes them); the meeting is the panel's."""
+        self.meeting_at = meeting_at
+
+    @action(
+        who=is_party,
+        source=(State.RESOLVED,), target=None,
+        checks=(InState("A debrief is recorded once the escalation is resolved (it is {state})."),),
+        inputs=(Text("note", "Your debrief", "Enter your debrief",
+                     hint="What worked, what did not, and what keeps the working relationship good. Each party "
+                          "records one.", rows=4),),
+        service="escalation_record_debrief",
+        title="Record your debrief", button="Record debrief", done="Your debrief is recorded.",
+        label="Record a debrief", button_style="secondary",
+        summary="Record a debrief",
+        description="After resolution, each party (the raiser, or a present or past holder) records one debrief "
+                    "(001); a second by the same person answers 409. The state is unchanged.",
+        body="DebriefInput", timeline="record_debrief", logged_as="Debrief recorded", notifies=(),
+        versioned=False,  # a debrief changes nothing on the escalation, so it cannot conflict with a change
+    )
+    def record_debrief(self: Escalation) -> None:
+        """A debrief is a row of its own and a timeline entry: the escalation itself does not change."""
 
     @action(
         who=can_view & ~is_board_member,
@@ -613,7 +742,8 @@ class EscalationActions:
         title="Add a note", button="Add note", done="Your note is added.", label="Add a note",
         button_style="secondary",
         summary="Add a note",
-        description="Anyone who may see the escalation (not a board member) adds a note to its timeline.",
+        description="Anyone who may see the escalation (not a board member) adds a note to its timeline; the state "
+                    "is unchanged. The parties' representations to a resolution panel are notes.",
         path="notes", page_path="note", body="NoteInput", timeline="note", logged_as="Note added", notifies=(),
         versioned=False,  # a note changes nothing else, so it cannot conflict with another change
     )

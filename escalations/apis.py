@@ -38,7 +38,7 @@ from . import actions, services
 from .actions import ACTIONS, ActionSpec
 from .cases import case_list_visible
 from .filters import EscalationFilter
-from .models import Basis, Escalation, State, TimelineEntry
+from .models import Basis, BoardLogKind, Debrief, Escalation, PanelMember, State, TimelineEntry
 from .selectors import escalation_actions_available
 
 
@@ -49,7 +49,9 @@ def escalation_list_visible(*, user) -> QuerySet[Escalation]:
         Escalation.objects.visible_to(user)
         .with_related()
         .prefetch_related(
-            "ladder__stages", "ladder__categories",
+            "ladder__stages", "ladder__categories", "board_logs",
+            Prefetch("panel_members", queryset=PanelMember.objects.select_related("user")),
+            Prefetch("debriefs", queryset=Debrief.objects.select_related("by")),
             Prefetch("timeline", queryset=TimelineEntry.objects.select_related("actor").order_by("at", "pk")),
         )
         .order_by("-raised_at", "-pk")
@@ -91,6 +93,16 @@ def _slug(field: str, help_text: str = "An organisation's slug.") -> serializers
     return serializers.CharField(source=f"{field}.slug", allow_null=True, help_text=help_text)
 
 
+class BoardLogOutput(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=BoardLogKind.choices, help_text="Wiltshire 3a or 3b.")
+    at = LondonDateTimeField()
+
+
+class DebriefOutput(serializers.Serializer):
+    by = serializers.CharField(source="by.username", help_text="The party who recorded it.")
+    at = LondonDateTimeField()
+
+
 class EscalationSummaryOutput(serializers.Serializer):
     """An escalation as lists show it."""
 
@@ -122,12 +134,19 @@ class EscalationSummaryOutput(serializers.Serializer):
     agreed_outcome = serializers.CharField()
     outstanding_actions = serializers.CharField()
     mediator = _username("mediator", "Multi-agency ladders: the mediator, during and after mediation.")
-    board_logged_at = LondonDateTimeField(allow_null=True)
+    board_logged_at = LondonDateTimeField(allow_null=True, help_text="When it was first logged with the board.")
+    board_logs = BoardLogOutput(many=True, help_text="Each log with the QA&P chair: at most one of each kind.")
+    panel = serializers.SerializerMethodField(help_text="The resolution panel's members, by username.")
+    debriefs = DebriefOutput(many=True, help_text="The parties' debriefs after resolution (the notes are on the "
+                                                  "timeline).")
     resolved_at = LondonDateTimeField(allow_null=True)
     closed_at = LondonDateTimeField(allow_null=True)
     version = serializers.IntegerField(
         help_text="Send it back with an action to be told (409) if it changed meanwhile.")
     timeline = TimelineEntryOutput(many=True)
+
+    def get_panel(self, escalation: Escalation) -> list[str]:
+        return [member.user.username for member in escalation.panel_members.all()]
 
 
 class EscalationOutput(EscalationSummaryOutput):
@@ -275,11 +294,17 @@ def _api_field(spec_input: Any) -> serializers.Field:
 
 @_api_field.register
 def _(spec_input: actions.Text) -> serializers.Field:
+    if spec_input.optional:
+        return StrictCharField(max_length=TEXT_LIMIT, help_text=spec_input.api_help or None, required=False,
+                               allow_blank=True)
     return StrictCharField(max_length=TEXT_LIMIT, help_text=spec_input.api_help or None)
 
 
 @_api_field.register
 def _(spec_input: actions.Choice) -> serializers.Field:
+    if spec_input.default:
+        return StrictChoiceField(choices=list(spec_input.choices), required=False, default=spec_input.default,
+                                 help_text=f"By default `{spec_input.default}`.")
     return StrictChoiceField(choices=list(spec_input.choices))
 
 
@@ -294,6 +319,12 @@ def _(spec_input: actions.Person) -> serializers.Field:
         return StrictCharField(max_length=150, required=False, allow_null=True, allow_blank=True,
                                help_text=spec_input.api_help or None)
     return StrictCharField(max_length=150, help_text=spec_input.api_help or None)
+
+
+@_api_field.register
+def _(spec_input: actions.People) -> serializers.Field:
+    return serializers.ListField(child=StrictCharField(max_length=150), max_length=50,
+                                 help_text=spec_input.api_help or None)
 
 
 @_api_field.register
@@ -327,6 +358,14 @@ def _user_named(field: str, username: str) -> User:
     return user
 
 
+def _users_named(field: str, usernames: list[str]) -> list[User]:
+    found = {user.username: user for user in User.objects.filter(username__in=usernames, is_active=True)}
+    unknown = [name for name in usernames if name not in found]
+    if unknown:
+        raise ValidationError({field: [f"No active person has this username: {', '.join(unknown)}."]})
+    return [found[name] for name in dict.fromkeys(usernames)]
+
+
 def _arguments(spec: ActionSpec, data: dict) -> dict:
     """The service's arguments from a valid body: a person named by username is that person."""
     arguments = dict(data)
@@ -334,6 +373,8 @@ def _arguments(spec: ActionSpec, data: dict) -> dict:
         if isinstance(spec_input, actions.Person):
             username = arguments.get(spec_input.name)
             arguments[spec_input.name] = _user_named(spec_input.name, username) if username else None
+        elif isinstance(spec_input, actions.People):
+            arguments[spec_input.name] = _users_named(spec_input.name, arguments[spec_input.name])
     return arguments
 
 

@@ -34,6 +34,8 @@ class Action:
     START_MEDIATION = "start_mediation"
     END_MEDIATION = "end_mediation"
     LOG_WITH_BOARD = "log_with_board"
+    CONVENE_PANEL = "convene_panel"
+    RECORD_DEBRIEF = "record_debrief"
     REASSIGN = "reassign"
     HAND_OVER = "hand_over"
     NOTE = "note"
@@ -159,10 +161,27 @@ def mediation_ended(escalation: Escalation, *, actor: User, from_state: str, not
                           params={"agreed": agreed})
 
 
-def logged_with_board(escalation: Escalation, *, actor: User, reason: str) -> TimelineEntry:
-    """Logged with the QA&P chair: the state is unchanged."""
+def logged_with_board(escalation: Escalation, *, actor: User, reason: str,
+                      kind: str = "serious_concern") -> TimelineEntry:
+    """Logged with the QA&P chair as ``kind`` (Wiltshire 3a ``serious_concern``, 3b ``unresolved``): the state
+    is unchanged."""
     return timeline_entry(escalation, action=Action.LOG_WITH_BOARD, from_state=escalation.state, actor=actor,
-                          note=reason)
+                          note=reason, params={"kind": kind})
+
+
+def panel_convened(escalation: Escalation, *, actor: User, from_state: str, members: list[User],
+                   meeting_at: dt.datetime) -> TimelineEntry:
+    """The QA&P chair convened the resolution panel: who sits on it and when it meets."""
+    names = ", ".join(member.display_name for member in members)
+    return timeline_entry(escalation, action=Action.CONVENE_PANEL, from_state=from_state, actor=actor,
+                          note=f"Panel: {names}. Meeting on {timezone.localtime(meeting_at):%A %d %B %Y at %H:%M}.",
+                          params={"members": [member.username for member in members],
+                                  "meeting_at": meeting_at.isoformat()})
+
+
+def debrief_recorded(escalation: Escalation, *, actor: User, note: str) -> TimelineEntry:
+    return timeline_entry(escalation, action=Action.RECORD_DEBRIEF, from_state=escalation.state, actor=actor,
+                          note=note)
 
 
 def reassigned(escalation: Escalation, *, actor: User, reason: str, previous_holder: User | None) -> TimelineEntry:

@@ -225,7 +225,13 @@ class ActionForm(forms.Form):
         return data
 
     def service_kwargs(self) -> dict:
-        kwargs = {spec_input.name: self.cleaned_data[spec_input.name] for spec_input in self.spec.inputs}
+        kwargs = {spec_input.name: self.cleaned_data[spec_input.name] for spec_input in self.spec.inputs
+                  if spec_input.name in self.cleaned_data}  # an input not asked here is left to the service
+        for spec_input in self.spec.inputs:
+            if isinstance(spec_input, actions.People) and spec_input.name in kwargs:
+                kwargs[spec_input.name] = list(kwargs[spec_input.name])
+            elif isinstance(spec_input, actions.Choice) and spec_input.default and not kwargs.get(spec_input.name):
+                kwargs[spec_input.name] = spec_input.default
         if self.spec.versioned:
             kwargs["expected_version"] = self.cleaned_data["version"]
         return kwargs
@@ -251,7 +257,7 @@ class ActionForm(forms.Form):
                     "legend": f"Date of {spec_input.what}", "hint": "For example, 27 3 2026",
                 }})
                 shown.append({"field": self[f"{prefix}_time"], "classes": "govuk-input--width-5"})
-            else:
+            elif spec_input.name in self.fields:
                 shown.append({"field": self[spec_input.name]})
         return shown
 
@@ -278,7 +284,7 @@ def _(spec_input: actions.Text) -> dict[str, forms.Field]:
     label = None if callable(spec_input.label) else spec_input.label
     hint = "" if callable(spec_input.hint) else spec_input.hint
     return {spec_input.name: text_field(label, spec_input.required, hint=hint, rows=spec_input.rows,
-                                        noun=spec_input.noun)}
+                                        noun=spec_input.noun, required=not spec_input.optional)}
 
 
 @_fields.register
@@ -308,6 +314,21 @@ def _(spec_input: actions.Person) -> dict[str, forms.Field]:
     )}
 
 
+class PeopleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return PersonChoiceField.label_from_instance(self, obj)  # type: ignore[arg-type]
+
+
+@_fields.register
+def _(spec_input: actions.People) -> dict[str, forms.Field]:
+    return {spec_input.name: PeopleChoiceField(
+        label=spec_input.label, queryset=User.objects.none(), widget=forms.CheckboxSelectMultiple,
+        help_text=spec_input.hint,
+        error_messages={"required": spec_input.required, "invalid_choice": spec_input.invalid,
+                        "invalid_pk_value": spec_input.invalid},
+    )}
+
+
 @_fields.register
 def _(spec_input: actions.StageChoice) -> dict[str, forms.Field]:
     return {spec_input.name: forms.TypedChoiceField(
@@ -332,13 +353,22 @@ def _(spec_input: actions.Moment) -> dict[str, forms.Field]:
 def _prepare(spec_input: actions.Input, form: ActionForm) -> None:
     """Fill in what depends on the escalation: words naming its stages, the people or stages to choose from."""
     escalation = form.escalation
+    if isinstance(spec_input, actions.Text) and spec_input.shown is not None and not spec_input.shown(escalation):
+        del form.fields[spec_input.name]
+        return
     if isinstance(spec_input, (actions.Text, actions.Choice)):
         field = form.fields[spec_input.name]
         if callable(spec_input.label):
             field.label = spec_input.label(escalation)
         if callable(spec_input.hint):
             field.help_text = spec_input.hint(escalation)
-    elif isinstance(spec_input, actions.Person):
+        if isinstance(spec_input, actions.Choice):
+            if spec_input.offered is not None:
+                field.choices = spec_input.offered(escalation)  # type: ignore[attr-defined]
+            if spec_input.default and spec_input.default in dict(field.choices):  # type: ignore[attr-defined]
+                field.initial = spec_input.default
+                field.required = False  # left unchosen, it is the default, as in the API
+    elif isinstance(spec_input, (actions.Person, actions.People)):
         field = form.fields[spec_input.name]
         field.queryset = import_string(spec_input.candidates)(escalation=escalation)  # type: ignore[attr-defined]
     elif isinstance(spec_input, actions.StageChoice):

@@ -244,3 +244,11 @@ def holder_may_take(*, user: User, stage: Stage, organisation: Organisation, hol
         return True
     manager = holder_line_manager(holder=holder, organisation=organisation, day=day)
     return manager is not None and manager.pk == user.pk
+
+
+def panel_chair_find(*, stage: Stage, ladder: Ladder) -> User | None:
+    """The holder of a resolution panel's stage (CONTRACT 8.2): the QA&P chair of the ladder's partnership."""
+    if not stage.panel:
+        return None
+    return (User.objects.filter(role=Role.QAP_CHAIR, partnership__in=ladder.partnership_ids(), is_active=True)
+            .order_by("pk").first())

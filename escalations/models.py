@@ -65,7 +65,11 @@ class EscalationQuerySet(models.QuerySet["Escalation"]):
         if user.role == Role.QAP_CHAIR:
             if user.partnership_id is None:
                 return self.none()
-            return self.filter(ladder__partnership_id=user.partnership_id, board_logged_at__isnull=False)
+            # The escalations logged with the board, and those the chair was drawn into: told of a
+            # mediation, or holding a resolution panel's stage (participant rows).
+            chair_rule = Q(ladder__partnership_id=user.partnership_id, board_logged_at__isnull=False)
+            chair_rule |= Q(participants__user=user)
+            return self.filter(pk__in=self.model.objects.filter(chair_rule).values("pk"))
         below = user.reports_below()
         rule = Q(participants__user=user)
         if below:
@@ -260,6 +264,61 @@ class TimelineEntry(AppendOnlyModel):
     @property
     def actor_name(self) -> str:
         return self.actor.username if self.actor is not None else "system"
+
+
+class BoardLogKind(models.TextChoices):
+    """What a case is logged with the partnership's QA&P chair for (Wiltshire 3a, 3b)."""
+
+    SERIOUS_CONCERN = "serious_concern", "A serious concern (3a)"
+    UNRESOLVED = "unresolved", "Unresolved: logged formally (3b)"
+
+
+class BoardLog(models.Model):
+    """One log of the escalation with the QA&P chair; at most one of each kind per escalation."""
+
+    escalation = models.ForeignKey(Escalation, on_delete=models.CASCADE, related_name="board_logs")
+    kind = models.CharField(max_length=20, choices=BoardLogKind.choices)
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField()
+
+    class Meta:
+        ordering = ["at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["escalation", "kind"], name="one_board_log_a_kind")]
+
+    def __str__(self) -> str:
+        return f"escalation {self.escalation_id} logged {self.kind}"
+
+
+class PanelMember(models.Model):
+    """A member of the resolution panel the QA&P chair convened (001): they see the escalation."""
+
+    escalation = models.ForeignKey(Escalation, on_delete=models.CASCADE, related_name="panel_members")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="panels")
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [models.UniqueConstraint(fields=["escalation", "user"], name="one_panel_seat")]
+
+    def __str__(self) -> str:
+        return f"user {self.user_id} on the panel of escalation {self.escalation_id}"
+
+
+class Debrief(models.Model):
+    """A party's debrief after resolution (001: "to promote continuing good working relationships"); one each."""
+
+    escalation = models.ForeignKey(Escalation, on_delete=models.CASCADE, related_name="debriefs")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    note = models.TextField()
+
+    class Meta:
+        ordering = ["at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["escalation", "by"], name="one_debrief_a_party")]
+
+    def __str__(self) -> str:
+        return f"debrief by user {self.by_id} on escalation {self.escalation_id}"
 
 
 def attachment_path(instance: Attachment, filename: str) -> str:

@@ -30,9 +30,9 @@ from .models import Escalation, Participant
 
 __all__ = [
     "ALLOCATED_WORKER", "EVERY_STEP",
-    "HOLDER", "MEDIATOR", "ORGANISATION_WIDE", "PARTICIPANTS", "PART_RESOLVERS", "PREVIOUS_HOLDER", "PSW",
+    "HOLDER", "MEDIATOR", "ORGANISATION_WIDE", "PANEL", "PARTICIPANTS", "PART_RESOLVERS", "PREVIOUS_HOLDER", "PSW",
     "PSW_IF_SERIOUS", "QAP_CHAIR", "RAISER", "RAISERS_LINE_MANAGER", "RECIPIENTS", "SERIOUS_RISK_LEVELS", "Notice",
-    "Parties", "escalation_notify", "escalations_notify_many", "recipients_for",
+    "Parties", "escalation_notify", "escalations_notify_many", "qap_chairs", "recipients_for",
 ]
 
 # The parts a person can play, resolved for one escalation by ``PART_RESOLVERS``.
@@ -49,6 +49,7 @@ QAP_CHAIR = "qap_chair"  # the QA&P sub-group chair of the ladder's partnership
 # Stoke 4: the informal stage is resolved "either by the social worker or team manager"). Told of every
 # step (``EVERY_STEP``); it is also the participant reason the raise records for them.
 ALLOCATED_WORKER = "allocated_worker"
+PANEL = "panel"  # the members of the resolution panel
 
 RECIPIENTS: dict[str, tuple[str, ...]] = {
     # Bexley 3.2, Wiltshire 2.5: the holder must respond; the raiser's manager knows it was raised.
@@ -76,9 +77,12 @@ RECIPIENTS: dict[str, tuple[str, ...]] = {
     # is kept informed of what happens to their concern.
     Kind.BOARD_LOGGED: (QAP_CHAIR, RAISER),
     # Wiltshire 3c: mediation brings both organisations' people together with the mediator; the
-    # QA&P sub-group "should be informed" (told where the case is logged with it, so they can open it).
+    # QA&P sub-group "should be informed" of its start and its end (CONTRACT 8.2): the service draws the
+    # chair in as a participant, so the chair may open the escalation and act on it.
     Kind.MEDIATION_STARTED: (PARTICIPANTS, MEDIATOR, QAP_CHAIR),
-    Kind.MEDIATION_ENDED: (PARTICIPANTS, MEDIATOR),
+    Kind.MEDIATION_ENDED: (PARTICIPANTS, MEDIATOR, QAP_CHAIR),
+    # 001: the panel "will receive representations from those concerned": the members and the parties.
+    Kind.PANEL_CONVENED: (PANEL, PARTICIPANTS),
     # Absence cover: the old and the new holder, and the raiser, who should know who holds it now.
     Kind.REASSIGNED: (HOLDER, PREVIOUS_HOLDER, RAISER),
     # Sent by the deadline clock before a deadline falls.
@@ -180,7 +184,7 @@ class Parties:
         return Escalation.objects.visible_to(user).filter(pk=escalation.pk).exists()
 
 
-def _qap_chairs(escalation: Escalation) -> list[User]:
+def qap_chairs(escalation: Escalation) -> list[User]:
     # Only a partnership's ladder has a QA&P chair who may open its escalations (rules.is_qap_chair_for).
     if not escalation.ladder.partnership_id:
         return []
@@ -200,8 +204,9 @@ PART_RESOLVERS: dict[str, Callable[[Escalation, User | None, Parties], Sequence[
     PSW_IF_SERIOUS: lambda e, previous, parties: parties.psws(e) if e.risk_level in SERIOUS_RISK_LEVELS else [],
     PARTICIPANTS: lambda e, previous, parties: parties.participants(e),
     MEDIATOR: lambda e, previous, parties: [e.mediator] if e.mediator_id else [],
-    QAP_CHAIR: lambda e, previous, parties: _qap_chairs(e),
+    QAP_CHAIR: lambda e, previous, parties: qap_chairs(e),
     ALLOCATED_WORKER: lambda e, previous, parties: parties.allocated_worker(e),
+    PANEL: lambda e, previous, parties: [member.user for member in e.panel_members.select_related("user")],
 }
 
 

@@ -36,13 +36,14 @@ def is_psw_for(user, escalation) -> bool:
 
 @rules.predicate
 def is_qap_chair_for(user, escalation) -> bool:
-    """The partnership's QA&P chair, on an escalation logged with the board (the only ones the chair sees)."""
+    """The partnership's QA&P chair, on an escalation the chair sees: logged with the board, or one the
+    chair was drawn into (told of its mediation, or holding its resolution panel)."""
     return (
         escalation is not None
         and user.role == Role.QAP_CHAIR
         and user.partnership_id is not None
-        and escalation.board_logged_at is not None
         and escalation.ladder.partnership_id == user.partnership_id
+        and (escalation.board_logged_at is not None or escalation.participants.filter(user=user).exists())
     )
 
 
@@ -69,6 +70,14 @@ def is_allocated_worker_here(user, escalation) -> bool:
 
 
 holds_stage = is_holder | is_allocated_worker_here
+
+
+@rules.predicate
+def is_party(user, escalation) -> bool:
+    """A party to the disagreement: the raiser, or a present or past holder of the escalation."""
+    from .eligibility import holder_ids
+
+    return escalation is not None and (escalation.raised_by_id == user.pk or user.pk in holder_ids(escalation))
 
 
 @rules.predicate

@@ -15,9 +15,10 @@ from policies import clock
 from policies.models import Ladder, RiskLevel, Stage
 
 from .actions import ACTIONS, ActionSpec
+from .eligibility import mediators_eligible, panel_members_eligible
 from .events import Action
 from .holders import EntryRefused, eligible_roles, entry_stage_find, holder_candidates, holder_find, holder_line_manager
-from .models import AWAITING_HOLDER, Attachment, Escalation, EscalationQuerySet, TimelineEntry
+from .models import AWAITING_HOLDER, Attachment, Debrief, Escalation, EscalationQuerySet, PanelMember, TimelineEntry
 from .services import stage_deadline_for
 
 # Timeline actions that put the escalation at a stage (and start that stage's clock).
@@ -82,8 +83,12 @@ def escalation_get(*, user: User, pk: int) -> Escalation:
         return (
             _for_pages(Escalation.objects.visible_to(user))
             .prefetch_related(
-                "ladder__risk_rules",
+                "ladder__risk_rules", "board_logs",
                 Prefetch("attachments", queryset=Attachment.objects.select_related("uploaded_by")),
+                Prefetch("panel_members", queryset=PanelMember.objects.select_related(
+                    "user", "user__organisation", "user__partnership")),
+                Prefetch("debriefs", queryset=Debrief.objects.select_related("by", "by__organisation",
+                                                                             "by__partnership")),
             )
             .get(pk=pk)
         )
@@ -325,14 +330,13 @@ def covering_for(*, user: User, escalations: list[Escalation], day: dt.date | No
 
 
 def mediator_candidates(*, escalation: Escalation) -> QuerySet[User]:
-    """Active people of the ladder's partnership (its members' staff and its board), not a party."""
-    partnerships = escalation.ladder.partnership_ids()
-    return (
-        User.objects.filter(Q(organisation__partnerships__in=partnerships) | Q(partnership__in=partnerships),
-                            is_active=True)
-        .exclude(pk__in=[pk for pk in (escalation.holder_id, escalation.raised_by_id) if pk])
-        .select_related("organisation", "partnership").distinct().order_by("last_name", "first_name", "username")
-    )
+    """The people who may mediate (``eligibility.mediators_eligible``): exactly those the service accepts."""
+    return mediators_eligible(escalation)
+
+
+def panel_candidates(*, escalation: Escalation) -> QuerySet[User]:
+    """The people who may sit on the resolution panel: staff of the partnership's organisations, not a party."""
+    return panel_members_eligible(escalation)
 
 
 def escalation_actions_available(*, user: User, escalation: Escalation,

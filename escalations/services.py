@@ -31,6 +31,7 @@ from policies.models import Ladder, RiskLevel, Stage
 from . import events
 from .actions import ACTIONS, refusal
 from .cases import case_list_visible
+from .eligibility import mediators_eligible, panel_problems
 from .holders import (
     EntryRefused,
     entry_stage_find,
@@ -38,9 +39,21 @@ from .holders import (
     holder_line_manager,
     holder_may_take,
     holder_organisation,
+    panel_chair_find,
 )
-from .models import LIVE_STATES, Basis, Escalation, Participant, State, TimelineEntry
-from .recipients import ALLOCATED_WORKER, PSW, Notice, Parties, escalations_notify_many
+from .models import (
+    LIVE_STATES,
+    Basis,
+    BoardLog,
+    BoardLogKind,
+    Debrief,
+    Escalation,
+    PanelMember,
+    Participant,
+    State,
+    TimelineEntry,
+)
+from .recipients import ALLOCATED_WORKER, PSW, Notice, Parties, escalations_notify_many, qap_chairs
 from .recipients import escalation_notify as notify
 from .states import Decision
 
@@ -110,12 +123,15 @@ def stage_enter(*, escalation: Escalation, index: int, now: dt.datetime, working
     """
     ladder = escalation.ladder
     stage = ladder.stage(index)
-    holder = holder_find(
+    holder = panel_chair_find(stage=stage, ladder=ladder) if stage.panel else holder_find(
         stage=stage, raised_by=escalation.raised_by,
         raising_organisation=escalation.raising_organisation,
         receiving_organisation=escalation.receiving_organisation,
         holder=holder, line_of=_line_of(escalation, index), on=clock.local(now).date(), absent_ids=absent_ids,
     )
+    if holder is None and require_holder and stage.panel:
+        raise ActionConflict(f"The partnership has no QA&P chair to convene '{stage.name}'. Ask an administrator "
+                             "to add one.")
     if holder is None and require_holder:
         organisation = holder_organisation(
             stage=stage, raising_organisation=escalation.raising_organisation,
@@ -189,6 +205,22 @@ def _next_stage(escalation: Escalation) -> int:
     if nxt is None:
         raise ActionConflict("This is the last stage of the procedure: there is no higher level.")
     return nxt
+
+
+# CONTRACT 8.4: a meeting is arranged no more than this far ahead, so that no stage is parked for ever.
+MEETING_HORIZON = dt.timedelta(days=60)
+
+
+def _meeting_problem(escalation: Escalation, meeting_at: object, *, what: str, now: dt.datetime) -> str | None:
+    """Why the meeting cannot be at this moment (None if it can): no earlier than the stage began, and no
+    more than 60 days ahead (CONTRACT 8.4)."""
+    if not isinstance(meeting_at, dt.datetime) or timezone.is_naive(meeting_at):
+        return f"Give the date and time of {what} with its time zone."
+    if meeting_at < escalation.stage_started_at:
+        return f"{what.capitalize()} cannot be before this stage began."
+    if meeting_at > now + MEETING_HORIZON:
+        return f"{what.capitalize()} must be within {MEETING_HORIZON.days} days from today."
+    return None
 
 
 # --- raise -------------------------------------------------------------------------------------------
@@ -273,15 +305,14 @@ def escalation_raise(
 # --- the holder's actions ----------------------------------------------------------------------------
 def escalation_arrange_meeting(*, escalation: Escalation, actor: User, meeting_at: dt.datetime,
                                expected_version: int | None = None) -> Escalation:
-    errors: Errors = {}
     if not isinstance(meeting_at, dt.datetime) or timezone.is_naive(meeting_at):
-        errors["meeting_at"] = ["Give the meeting's date and time with its time zone."]
-    _raise_if(errors)
+        raise ValidationError({"meeting_at": ["Give the meeting's date and time with its time zone."]})
     with _changing(escalation, actor=actor, action="arrange_meeting", expected_version=expected_version) as esc:
-        if meeting_at < esc.stage_started_at - dt.timedelta(days=1):
-            raise ValidationError({"meeting_at": ["The meeting cannot be before this stage began."]})
         before = esc.state
         _proceed(esc, "arrange_meeting")
+        problem = _meeting_problem(esc, meeting_at, what="the meeting", now=timezone.now())
+        if problem:
+            raise ValidationError({"meeting_at": [problem]})
         esc.arrange_meeting(meeting_at=meeting_at)
         _save(esc, ["meeting_at"])
         events.timeline_add(events.meeting_arranged(esc, actor=actor, from_state=before, meeting_at=meeting_at))
@@ -290,17 +321,27 @@ def escalation_arrange_meeting(*, escalation: Escalation, actor: User, meeting_a
 
 
 def escalation_respond(*, escalation: Escalation, actor: User, decision: str, rationale: str,
-                       expected_version: int | None = None) -> Escalation:
+                       outstanding_actions: str = "", expected_version: int | None = None) -> Escalation:
+    """Record the holder's decision; an uphold at a final stage ends it, with how outstanding issues will be
+    pursued (CONTRACT 8.3: written confirmation on every path to resolved)."""
     errors: Errors = {}
     if decision not in Decision.values:
         errors["decision"] = ["Choose agree or uphold."]
     rationale = _text(errors, "rationale", rationale, label="The rationale")
+    outstanding_actions = _text(errors, "outstanding_actions", outstanding_actions,
+                                label="How outstanding issues will be pursued", required=False)
     _raise_if(errors)
     with _changing(escalation, actor=actor, action="respond", expected_version=expected_version) as esc:
         before = esc.state
         _proceed(esc, "respond")
-        esc.respond(decision=decision, rationale=rationale, now=timezone.now())
-        _save(esc, ["decision", "rationale", "resolved_at", "closed_at"])
+        if decision == Decision.UPHOLD and esc.stage.final and not outstanding_actions:
+            raise ValidationError({"outstanding_actions": [
+                "Enter how outstanding issues will be pursued: upholding the decision at this final stage ends "
+                "the escalation."
+            ]})
+        esc.respond(decision=decision, rationale=rationale, now=timezone.now(),
+                    outstanding_actions=outstanding_actions if esc.stage.final else "")
+        _save(esc, ["decision", "rationale", "agreed_outcome", "outstanding_actions", "resolved_at", "closed_at"])
         events.timeline_add(events.responded(esc, actor=actor, from_state=before, rationale=rationale))
         notify(kind=Kind.RESPONSE_RECORDED, escalation=esc, actor=actor)
         if esc.state == State.RESOLVED:
@@ -509,32 +550,47 @@ def escalation_start_mediation(*, escalation: Escalation, actor: User, mediator:
         _proceed(esc, "start_mediation")
         if mediator is None or not mediator.is_active:
             raise ValidationError({"mediator": ["Choose an active person as mediator."]})
-        if mediator.pk in (esc.holder_id, esc.raised_by_id):
+        if not mediators_eligible(esc).filter(pk=mediator.pk).exists():
             raise ValidationError({"mediator": [
-                "The mediator cannot be a party to the disagreement: the mediator is never the decision maker."
+                "Choose the partnership's QA&P chair or someone from another organisation of the partnership "
+                "(neither the raising nor the receiving one) who has never held this escalation: the mediator is "
+                "never the decision maker."
             ]})
         esc.start_mediation(mediator=mediator)
         _save(esc, ["mediator"])
         _participant_add(esc, mediator, "mediator")
+        _qap_chairs_add(esc)
         events.timeline_add(events.mediation_started(esc, actor=actor, from_state=before, mediator=mediator))
         notify(kind=Kind.MEDIATION_STARTED, escalation=esc, actor=actor)
     return esc
 
 
+def _qap_chairs_add(escalation: Escalation) -> None:
+    """Draw the partnership's QA&P chair in (told of a mediation, CONTRACT 8.2): the chair may then see it and act."""
+    for chair in qap_chairs(escalation):
+        _participant_add(escalation, chair, "qap_chair")
+
+
 def escalation_end_mediation(*, escalation: Escalation, actor: User, note: str, agreed: object,
+                             agreed_outcome: str = "", outstanding_actions: str = "",
                              expected_version: int | None = None) -> Escalation:
+    """End mediation: agreed, resolved with the written confirmation (CONTRACT 8.3); else back to the stage."""
     errors: Errors = {}
     note = _text(errors, "note", note, label="The outcome of the mediation")
     if not isinstance(agreed, bool):
         errors["agreed"] = ["Say whether the parties agreed (true or false)."]
         raise ValidationError(errors)
+    agreed_outcome = _text(errors, "agreed_outcome", agreed_outcome, label="The agreed outcome", required=agreed)
+    outstanding_actions = _text(errors, "outstanding_actions", outstanding_actions,
+                                label="How outstanding issues will be pursued", required=agreed)
     _raise_if(errors)
     with _changing(escalation, actor=actor, action="end_mediation", expected_version=expected_version) as esc:
         before = esc.state
         _proceed(esc, "end_mediation")
         now = timezone.now()
-        esc.end_mediation(agreed=agreed, note=note, now=now)
-        fields = ["agreed_outcome", "resolved_at", "closed_at"]
+        esc.end_mediation(agreed=agreed, now=now, agreed_outcome=agreed_outcome if agreed else "",
+                          outstanding_actions=outstanding_actions if agreed else "")
+        fields = ["agreed_outcome", "outstanding_actions", "resolved_at", "closed_at"]
         if not agreed:
             # Back to the same stage with a fresh deadline; whoever held it (absence cover included) keeps it.
             holder = esc.holder
@@ -543,6 +599,7 @@ def escalation_end_mediation(*, escalation: Escalation, actor: User, note: str, 
                 esc.holder = holder
             fields += STAGE_FIELDS
         _save(esc, fields)
+        _qap_chairs_add(esc)
         events.timeline_add(events.mediation_ended(esc, actor=actor, from_state=before, note=note, agreed=agreed))
         notify(kind=Kind.MEDIATION_ENDED, escalation=esc, actor=actor)
         if agreed:
@@ -551,17 +608,72 @@ def escalation_end_mediation(*, escalation: Escalation, actor: User, note: str, 
 
 
 def escalation_log_with_board(*, escalation: Escalation, actor: User, reason: str,
+                              kind: str = BoardLogKind.SERIOUS_CONCERN,
                               expected_version: int | None = None) -> Escalation:
-    """Wiltshire 3a/3b: log a serious or unresolved case with the QA&P chair; the state is unchanged."""
+    """Wiltshire 3a/3b: log a serious concern, or an unresolved case, with the QA&P chair; each kind once.
+
+    ``board_logged_at`` keeps the first log (the reports count it); each log is a ``BoardLog``.
+    """
     errors: Errors = {}
     reason = _text(errors, "reason", reason, label="The reason")
+    if kind not in BoardLogKind.values:
+        errors["kind"] = ["Choose serious_concern or unresolved."]
     _raise_if(errors)
     with _changing(escalation, actor=actor, action="log_with_board", expected_version=expected_version) as esc:
         _proceed(esc, "log_with_board")
-        esc.log_with_board(now=timezone.now())
+        if BoardLog.objects.filter(escalation=esc, kind=kind).exists():
+            raise ActionConflict(f"This escalation is already logged with the board as "
+                                 f"{BoardLogKind(kind).label[0].lower()}{BoardLogKind(kind).label[1:]}.")
+        now = timezone.now()
+        esc.log_with_board(now=now)
         _save(esc, ["board_logged_at"])
-        events.timeline_add(events.logged_with_board(esc, actor=actor, reason=reason))
+        BoardLog.objects.create(escalation=esc, kind=kind, at=now, by=actor, reason=reason)
+        events.timeline_add(events.logged_with_board(esc, actor=actor, reason=reason, kind=kind))
         notify(kind=Kind.BOARD_LOGGED, escalation=esc, actor=actor)
+    return esc
+
+
+def escalation_convene_panel(*, escalation: Escalation, actor: User, members: list[User],
+                             meeting_at: dt.datetime, expected_version: int | None = None) -> Escalation:
+    """The QA&P chair convenes the resolution panel (001): its members see the escalation and are told."""
+    if not isinstance(meeting_at, dt.datetime) or timezone.is_naive(meeting_at):
+        raise ValidationError({"meeting_at": ["Give the panel meeting's date and time with its time zone."]})
+    with _changing(escalation, actor=actor, action="convene_panel", expected_version=expected_version) as esc:
+        before = esc.state
+        _proceed(esc, "convene_panel")
+        errors: Errors = {}
+        problems = panel_problems(esc, list(members))
+        if problems:
+            errors["members"] = problems
+        problem = _meeting_problem(esc, meeting_at, what="the panel meeting", now=timezone.now())
+        if problem:
+            errors["meeting_at"] = [problem]
+        _raise_if(errors)
+        now = timezone.now()
+        esc.convene_panel(meeting_at=meeting_at)
+        _save(esc, ["meeting_at"])
+        seated = sorted({member.pk: member for member in members}.values(), key=lambda member: member.username)
+        PanelMember.objects.bulk_create([PanelMember(escalation=esc, user=member, added_at=now) for member in seated])
+        for member in seated:
+            _participant_add(esc, member, "panel")
+        events.timeline_add(events.panel_convened(esc, actor=actor, from_state=before, members=seated,
+                                                  meeting_at=meeting_at))
+        notify(kind=Kind.PANEL_CONVENED, escalation=esc, actor=actor)
+    return esc
+
+
+def escalation_record_debrief(*, escalation: Escalation, actor: User, note: str) -> Escalation:
+    """A party's debrief after resolution (001), once each; the escalation does not change."""
+    errors: Errors = {}
+    note = _text(errors, "note", note, label="Your debrief")
+    _raise_if(errors)
+    with _changing(escalation, actor=actor, action="record_debrief") as esc:
+        _proceed(esc, "record_debrief")
+        if Debrief.objects.filter(escalation=esc, by=actor).exists():
+            raise ActionConflict("You have recorded your debrief on this escalation already.")
+        esc.record_debrief()
+        Debrief.objects.create(escalation=esc, by=actor, note=note)
+        events.timeline_add(events.debrief_recorded(esc, actor=actor, note=note))
     return esc
 
 

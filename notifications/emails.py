@@ -39,6 +39,7 @@ SUBJECTS: dict[str, str] = {
     Kind.MEDIATION_STARTED: "Mediation started: {ref}",
     Kind.MEDIATION_ENDED: "Mediation ended: {ref}",
     Kind.REASSIGNED: "Reassigned: {ref}",
+    Kind.PANEL_CONVENED: "Resolution panel convened: {ref}",
     Kind.DEADLINE_REMINDER: "Response due by {due}: {ref}",
     Kind.PSW_DIGEST: "Overdue escalations in {organisation} on {day}",
 }

@@ -26,6 +26,7 @@ class Kind(models.TextChoices):
     DEADLINE_REMINDER = "deadline_reminder", "Deadline approaching"
     OVERALL_DEADLINE_MISSED = "overall_deadline_missed", "Overall timescale missed"
     PSW_DIGEST = "psw_digest", "Daily overdue digest"
+    PANEL_CONVENED = "panel_convened", "Resolution panel convened"
 
 
 class Notification(models.Model):

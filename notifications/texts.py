@@ -157,6 +157,10 @@ def message_for_reader(kind: str, escalation, *, actor=None, reader: Reader) -> 
         if escalation.state == "resolved":
             return f"Mediation on {ref} ended with agreement."
         return f"Mediation on {ref} ended without agreement. It is back with {holder} at {stage}, due by {due}."
+    if kind == Kind.PANEL_CONVENED:
+        meeting = when(escalation.meeting_at) if escalation.meeting_at else "a time to be confirmed"
+        return (f"{who} convened the resolution panel on {ref}; it meets at {meeting}. The parties add their "
+                "representations as notes on the escalation.")
     if kind == Kind.REASSIGNED:
         if part == "holder":
             return f"{who} reassigned {ref} at {stage} to you. Respond by {due}."

@@ -209,7 +209,8 @@ LADDERS = [
             {"name": "The people who disagree", "tier": "practitioner", "working_days": 5},
             {"name": "Line managers or safeguarding leads", "tier": "manager", "working_days": 5},
             {"name": "Senior managers", "tier": "senior_manager", "working_days": 5},
-            {"name": "Resolution Panel (representatives of three agencies)", "tier": "senior_leader",
+            # CONTRACT 8.2: the partnership's QA&P chair holds it and convenes the panel (``Stage.panel``).
+            {"name": "Resolution Panel (representatives of three agencies)", "role": "qap_chair",
              "working_days": 10, "final": True},
         ],
         "in_receiving_organisation": True,

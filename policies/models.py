@@ -206,6 +206,11 @@ class Stage(models.Model):
     def responsible(self) -> str:
         return self.role or self.tier
 
+    @property
+    def panel(self) -> bool:
+        """A resolution panel's stage (001): held by the ladder's partnership's QA&P chair, who convenes the panel."""
+        return self.role == Role.QAP_CHAIR
+
 
 class Category(models.Model):
     ladder = models.ForeignKey(Ladder, on_delete=models.CASCADE, related_name="categories")

@@ -88,3 +88,41 @@ def _named_holder(ladder: Ladder, username: str | None):
     if username is None and ladder.holder_named_on_raise:
         username = "stoke-crm"
     return User.objects.get(username=username) if username else None
+
+
+def bristol_third_agency() -> dict[str, User]:
+    """A third agency in the Bristol partnership (its three tiers) and the partnership's QA&P chair, where the
+    data has none yet: what a resolution panel of three agencies needs (CONTRACT 8.2, 8.8)."""
+    from organisations.models import Partnership, TierMapping
+
+    partnership = Partnership.objects.get(slug="bristol-partnership")
+    third = partnership.members.exclude(slug__in=["bs3", "bristol"]).order_by("pk").first()
+    if third is None:
+        third = OrganisationFactory(slug="test-health", name="Test Health Trust", kind="health")
+        partnership.members.add(third)
+    for role, tier in ((Role.PRACTITIONER, "practitioner"), (Role.DESIGNATED_SAFEGUARDING_LEAD, "manager")):
+        TierMapping.objects.get_or_create(organisation=third, role=role, defaults={"tier": tier})
+    staff = {
+        "third-practitioner": User.objects.filter(organisation=third, role=Role.PRACTITIONER, is_active=True).first()
+        or UserFactory(username="test-health-practitioner", organisation=third, role=Role.PRACTITIONER),
+        "third-lead": User.objects.filter(organisation=third, role=Role.DESIGNATED_SAFEGUARDING_LEAD,
+                                          is_active=True).first()
+        or UserFactory(username="test-health-lead", organisation=third, role=Role.DESIGNATED_SAFEGUARDING_LEAD),
+    }
+    staff["chair"] = (User.objects.filter(partnership=partnership, role=Role.QAP_CHAIR, is_active=True).order_by("pk")
+                      .first() or UserFactory(username="test-bristol-qap-chair", organisation=None,
+                                              partnership=partnership, role=Role.QAP_CHAIR))
+    return staff
+
+
+def resolution_panel_for_test(*, raiser: str = "bs3-designated-safeguarding-lead", now=None):
+    """A bs3 nursery's disagreement with Bristol children's social care, taken straight to the Resolution Panel
+    (a skip, with its reason): open at stage 3, held by the partnership's QA&P chair."""
+    from escalations.services import escalation_skip
+
+    bristol_third_agency()
+    user = User.objects.get(username=raiser)
+    escalation = raise_for_test(people={raiser: user}, username=raiser, ladder_slug="multi-agency-resolution-panel",
+                                receiving="bristol", now=now)
+    return escalation_skip(escalation=escalation, actor=user, to_stage=3,
+                           reason="Senior managers met last month without agreement.")

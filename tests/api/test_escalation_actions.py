@@ -254,6 +254,10 @@ def test_an_unknown_or_partisan_mediator_is_refused_on_mediator(act, wiltshire, 
     assert response.status_code == 400 and "mediator" in response.json() and unchanged(wiltshire)
 
 
+# CONTRACT 8.3: an agreed mediation records the written confirmation.
+AGREED = {"agreed_outcome": "An assessment within 10 days.", "outstanding_actions": "Reviewed at day 10."}
+
+
 @pytest.fixture
 def mediating(wiltshire, people):
     return services.escalation_start_mediation(escalation=wiltshire, actor=people["wiltshire-social-worker"],
@@ -262,14 +266,18 @@ def mediating(wiltshire, people):
 
 def test_mediation_ending_in_agreement_resolves(act, mediating):
     response = act("wiltshire-social-worker", mediating, "end-mediation",
-                   {"note": "Assessment agreed.", "agreed": True})
-    assert response.status_code == 200 and response.json()["state"] == "resolved"
+                   {"note": "Assessment agreed.", "agreed": True, **AGREED})
+    body = response.json()
+    assert response.status_code == 200 and body["state"] == "resolved"
+    assert (body["agreed_outcome"], body["outstanding_actions"]) == ("An assessment within 10 days.",
+                                                                     "Reviewed at day 10.")
 
 
 def test_the_qap_chair_ends_mediation_on_a_case_logged_with_the_board(act, mediating, people):
     logged = services.escalation_log_with_board(escalation=mediating, actor=people["puddleducks-practitioner"],
                                                 reason="Stuck.")
-    response = act("wiltshire-qap-chair", logged, "end-mediation", {"note": "Assessment agreed.", "agreed": True})
+    response = act("wiltshire-qap-chair", logged, "end-mediation",
+                   {"note": "Assessment agreed.", "agreed": True, **AGREED})
     assert response.status_code == 200 and response.json()["state"] == "resolved"
 
 
@@ -279,12 +287,12 @@ def test_mediation_ending_without_agreement_opens_the_stage_again(act, mediating
 
 
 def test_the_raiser_cannot_end_mediation(act, mediating):
-    response = act("puddleducks-practitioner", mediating, "end-mediation", {"note": "x", "agreed": True})
+    response = act("puddleducks-practitioner", mediating, "end-mediation", {"note": "x", "agreed": True, **AGREED})
     assert response.status_code == 403 and unchanged(mediating)
 
 
 def test_mediation_that_has_not_started_cannot_end(act, wiltshire):
-    response = act("wiltshire-social-worker", wiltshire, "end-mediation", {"note": "x", "agreed": True})
+    response = act("wiltshire-social-worker", wiltshire, "end-mediation", {"note": "x", "agreed": True, **AGREED})
     assert response.status_code == 409 and unchanged(wiltshire)
 
 

@@ -191,8 +191,9 @@ def test_a_meeting_arranged_before_the_deadline_stops_the_rule_but_not_the_overd
     travel(at(2026, 11, 10, 9, 0))
     esc = raise_escalation("bexley-practitioner", "bexley-internal", risk_level="significant_harm")
     travel(at(2026, 11, 10, 12, 0))
+    # For 15:00 the same day, before the 17:00 deadline: a meeting set for after it would not count (CONTRACT 8.4).
     services.escalation_arrange_meeting(escalation=esc, actor=people["bexley-service-manager"],
-                                        meeting_at=at(2026, 11, 12, 10, 0))
+                                        meeting_at=at(2026, 11, 10, 15, 0))
     travel(at(2026, 11, 10, 17, 1))
     result = deadlines_sweep()
     esc.refresh_from_db()

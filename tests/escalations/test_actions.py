@@ -26,6 +26,7 @@ from escalations.models import Escalation, State
 from notifications.models import Kind, Notification
 from organisations.models import Role, User
 from tests.conftest import at
+from tests.factories import resolution_panel_for_test
 
 pytestmark = pytest.mark.django_db
 
@@ -232,11 +233,18 @@ def _arguments(spec, escalation) -> dict | None:
         if isinstance(spec_input, actions.Text):
             arguments[spec_input.name] = "Written for the test."
         elif isinstance(spec_input, actions.Choice):
-            arguments[spec_input.name] = spec_input.choices[0][0]
+            offered = spec_input.offered(escalation) if spec_input.offered else spec_input.choices
+            arguments[spec_input.name] = offered[0][0] if offered else None
         elif isinstance(spec_input, actions.YesNo):
             arguments[spec_input.name] = True
         elif isinstance(spec_input, actions.Person):
             arguments[spec_input.name] = import_string(spec_input.candidates)(escalation=escalation).first()
+        elif isinstance(spec_input, actions.People):
+            # One candidate of each organisation offered: the raising and receiving ones among them.
+            by_organisation: dict = {}
+            for person in import_string(spec_input.candidates)(escalation=escalation):
+                by_organisation.setdefault(person.organisation_id, person)
+            arguments[spec_input.name] = list(by_organisation.values()) or None
         elif isinstance(spec_input, actions.StageChoice):
             stages = spec_input.stages(escalation)
             arguments[spec_input.name] = stages[0].index if stages else None
@@ -262,6 +270,8 @@ def cover(demo):
     holders = Escalation.objects.exclude(holder=None).values_list("holder__organisation_id", "holder__role")
     for organisation_id, role in set(holders):
         UserFactory(username=f"cover-{organisation_id}-{role}", organisation_id=organisation_id, role=role)
+    resolution_panel_for_test()
+
 
 
 @pytest.mark.parametrize("name", list(ACTIONS))

@@ -102,7 +102,7 @@ def test_note_added_and_logged_with_board(wiltshire, people):
 
 
 def test_mediation_started_and_ended(wiltshire, people):
-    actor, mediator = people["wiltshire-social-worker"], people["wiltshire-head-of-service"]
+    actor, mediator = people["wiltshire-social-worker"], people["wiltshire-qap-chair"]
     esc = services.escalation_start_mediation(escalation=wiltshire, actor=actor, mediator=mediator)
     assert_builds_what_was_written(events.mediation_started(esc, actor=actor, from_state="open", mediator=mediator),
                                    esc)

@@ -8,8 +8,9 @@ from escalations import services
 from escalations.models import Escalation
 from escalations.recipients import PARTICIPANTS, RAISER, RECIPIENTS, Parties, escalation_notify, recipients_for
 from notifications.models import Kind, Notification
+from organisations.models import Partnership
 from tests.conftest import at
-from tests.factories import UserFactory
+from tests.factories import OrganisationFactory, UserFactory
 from tests.notifications.conftest import message_to, told
 
 TUESDAY_10AM = at(2026, 11, 10, 10, 0)
@@ -201,30 +202,36 @@ def test_board_logged_never_tells_the_board_member(wiltshire, people):
 def test_mediation_started_tells_both_organisations_participants_and_the_mediator(wiltshire, people):
     services.escalation_escalate(escalation=wiltshire, actor=people["puddleducks-practitioner"], reason="Unresolved.")
     services.escalation_start_mediation(escalation=wiltshire, actor=people["wiltshire-team-manager"],
-                                        mediator=people["wiltshire-head-of-service"])
+                                        mediator=people["wiltshire-qap-chair"])
     assert told(Kind.MEDIATION_STARTED, wiltshire) == {
-        "puddleducks-practitioner", "wiltshire-social-worker", "wiltshire-head-of-service",
+        "puddleducks-practitioner", "wiltshire-social-worker", "wiltshire-qap-chair",
     }
-    assert "named you the mediator" in message_to("wiltshire-head-of-service", Kind.MEDIATION_STARTED, wiltshire)
+    assert "named you the mediator" in message_to("wiltshire-qap-chair", Kind.MEDIATION_STARTED, wiltshire)
 
 
-def test_mediation_started_tells_the_qap_chair_once_the_case_is_logged_with_the_board(wiltshire, people):
-    services.escalation_log_with_board(escalation=wiltshire, actor=people["puddleducks-practitioner"],
-                                       reason="Serious.")
+def test_mediation_started_tells_the_qap_chair_even_before_the_case_is_logged_with_the_board(wiltshire, people):
+    """CONTRACT 8.2: starting mediation tells the partnership's QA&P chair, who can then open it."""
+    chair = people["wiltshire-qap-chair"]
+    partner = UserFactory(username="wiltshire-police-officer", organisation=OrganisationFactory(slug="wilts-police"))
+    Partnership.objects.get(slug="wiltshire-partnership").members.add(partner.organisation)
     services.escalation_start_mediation(escalation=wiltshire, actor=people["wiltshire-social-worker"],
-                                        mediator=people["wiltshire-head-of-service"])
-    assert "wiltshire-qap-chair" in told(Kind.MEDIATION_STARTED, wiltshire)
+                                        mediator=partner)
+    assert {"wiltshire-qap-chair", "wiltshire-police-officer"} <= told(Kind.MEDIATION_STARTED, wiltshire)
+    assert Escalation.objects.visible_to(chair).filter(pk=wiltshire.pk).exists()
 
 
-def test_mediation_ended_with_agreement_tells_every_participant_it_ended_and_is_resolved(wiltshire, people):
+def test_mediation_ended_with_agreement_tells_every_participant_and_the_chair_it_ended_and_is_resolved(
+        wiltshire, people):
     services.escalation_start_mediation(escalation=wiltshire, actor=people["wiltshire-social-worker"],
-                                        mediator=people["wiltshire-head-of-service"])
+                                        mediator=people["wiltshire-qap-chair"])
     services.escalation_end_mediation(escalation=wiltshire, actor=people["wiltshire-social-worker"],
-                                      note="Assessment agreed.", agreed=True)
-    expected = {"puddleducks-practitioner", "wiltshire-head-of-service"}
+                                      note="Met on Monday.", agreed=True, agreed_outcome="Assessment agreed.",
+                                      outstanding_actions="The social worker completes it within 10 days.")
+    expected = {"puddleducks-practitioner", "wiltshire-qap-chair"}
     assert told(Kind.MEDIATION_ENDED, wiltshire) == expected
     assert told(Kind.RESOLVED, wiltshire) == expected
-    assert "Assessment agreed." in message_to("puddleducks-practitioner", Kind.RESOLVED, wiltshire)
+    message = message_to("puddleducks-practitioner", Kind.RESOLVED, wiltshire)
+    assert "Assessment agreed." in message and "within 10 days" in message
 
 
 def test_deadline_reminder_goes_to_the_holder_only(bexley):

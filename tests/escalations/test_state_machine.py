@@ -71,8 +71,11 @@ def reload(escalation) -> Escalation:
 
 
 def respond(esc, decision="uphold", actor=None):
+    """Record a decision; an uphold at a final stage says how outstanding issues will be pursued (CONTRACT 8.3)."""
+    ending = decision == "uphold" and esc.stage.final
     return services.escalation_respond(escalation=esc, actor=actor or esc.holder, decision=decision,
-                                       rationale="The plan addresses the risk.")
+                                       rationale="The plan addresses the risk.",
+                                       outstanding_actions="Reviewed at the next supervision." if ending else "")
 
 
 def escalate(esc, actor=None):
@@ -183,6 +186,7 @@ def test_uphold_at_a_final_stage_resolves(raise_escalation, people):
     n = count(esc)
     esc = reload(respond(esc, "uphold"))
     assert esc.state == State.RESOLVED and esc.resolved_at is not None and esc.closed_at is not None
+    assert esc.outstanding_actions == "Reviewed at the next supervision."
     assert_entry(one_new_entry(esc, n), action="respond", from_state="open", to_state="resolved",
                  stage_index=3, actor=people["bexley-deputy-director"])
     assert Notification.objects.filter(
@@ -368,12 +372,16 @@ def test_wiltshire_raiser_skips_to_senior_managers(wiltshire, people):
 
 
 def test_resolution_panel_raiser_skips_to_the_panel(raise_escalation, people):
+    """CONTRACT 8.2: the Resolution Panel's stage is held by the partnership's QA&P chair."""
+    from tests.factories import bristol_third_agency
+
+    chair = bristol_third_agency()["chair"]
     esc = raise_escalation("bs3-designated-safeguarding-lead", "multi-agency-resolution-panel", receiving="bristol")
     respond(esc)
     n = count(esc)
     esc = reload(services.escalation_skip(escalation=esc, actor=people["bs3-designated-safeguarding-lead"],
                                           to_stage=3, reason="Needs three agencies."))
-    assert esc.stage_index == 3 and esc.holder == people["bristol-head-of-service"]
+    assert esc.stage_index == 3 and esc.holder == chair
     assert esc.stage_deadline == at(2026, 11, 24, 17, 0)  # ten working days
     assert_entry(one_new_entry(esc, n), action="skip", from_state="responded", to_state="open", stage_index=3,
                  actor=people["bs3-designated-safeguarding-lead"])
@@ -496,7 +504,7 @@ def test_qap_chair_starts_mediation_on_a_board_logged_escalation(wiltshire, peop
                                        reason="Third referral declined.")
     respond(wiltshire)
     esc = reload(services.escalation_start_mediation(escalation=wiltshire, actor=people["wiltshire-qap-chair"],
-                                                     mediator=people["wiltshire-head-of-service"]))
+                                                     mediator=people["wiltshire-qap-chair"]))
     assert esc.state == State.IN_MEDIATION
 
 
@@ -546,8 +554,11 @@ def in_mediation(wiltshire, people):
 def test_mediation_ending_in_agreement_resolves(in_mediation, people):
     n = count(in_mediation)
     esc = reload(services.escalation_end_mediation(escalation=in_mediation, actor=people["wiltshire-social-worker"],
-                                                   note="A joint visit next week.", agreed=True))
+                                                   note="Met on Monday.", agreed=True,
+                                                   agreed_outcome="A joint visit next week.",
+                                                   outstanding_actions="The DSL reports back after the visit."))
     assert esc.state == State.RESOLVED and esc.agreed_outcome == "A joint visit next week."
+    assert esc.outstanding_actions == "The DSL reports back after the visit."
     assert esc.resolved_at is not None
     assert_entry(one_new_entry(esc, n), action="end_mediation", from_state="in_mediation", to_state="resolved",
                  stage_index=0, actor=people["wiltshire-social-worker"])
@@ -582,7 +593,8 @@ def test_mediation_without_agreement_keeps_the_cover_holder(wiltshire, people):
 
 def test_ending_mediation_that_has_not_started_is_refused(wiltshire, people):
     refused(wiltshire, ActionConflict, lambda: services.escalation_end_mediation(
-        escalation=wiltshire, actor=people["wiltshire-social-worker"], note="x", agreed=True))
+        escalation=wiltshire, actor=people["wiltshire-social-worker"], note="x", agreed=True, agreed_outcome="y",
+        outstanding_actions="z"))
 
 
 def test_ending_mediation_needs_a_yes_or_no(in_mediation, people):
@@ -597,7 +609,8 @@ def test_ending_mediation_needs_a_note(in_mediation, people):
 
 def test_raiser_cannot_end_mediation(in_mediation, people):
     refused(in_mediation, ActionNotPermitted, lambda: services.escalation_end_mediation(
-        escalation=in_mediation, actor=people["puddleducks-practitioner"], note="x", agreed=True))
+        escalation=in_mediation, actor=people["puddleducks-practitioner"], note="x", agreed=True, agreed_outcome="y",
+        outstanding_actions="z"))
 
 
 # --- log-with-board -----------------------------------------------------------------------------

@@ -48,7 +48,8 @@ STAGES = {
         ("The people who disagree", "", "practitioner", 5, False, False, True),
         ("Line managers or safeguarding leads", "", "manager", 5, False, False, True),
         ("Senior managers", "", "senior_manager", 5, False, False, True),
-        ("Resolution Panel (representatives of three agencies)", "", "senior_leader", 10, True, False, True),
+        # CONTRACT 8.2: the partnership's QA&P chair holds the panel's stage and convenes it.
+        ("Resolution Panel (representatives of three agencies)", "qap_chair", "", 10, True, False, True),
     ],
 }
 

@@ -329,9 +329,12 @@ def test_logging_with_the_board_then_mediation_start_and_end(client, people, rai
     post(client, esc, "start_mediation", {"mediator": people["wiltshire-qap-chair"].pk})
     esc.refresh_from_db()
     assert esc.state == State.IN_MEDIATION and esc.mediator == people["wiltshire-qap-chair"]
-    post(client, esc, "end_mediation", {"agreed": "yes", "note": "Early help with a lead professional."})
+    post(client, esc, "end_mediation", {"agreed": "yes", "note": "Both agencies met on Monday.",
+                                        "agreed_outcome": "Early help with a lead professional.",
+                                        "outstanding_actions": "The lead professional reviews it in six weeks."})
     esc.refresh_from_db()
     assert esc.state == State.RESOLVED and esc.agreed_outcome == "Early help with a lead professional."
+    assert esc.outstanding_actions == "The lead professional reviews it in six weeks."
 
 
 def test_an_unknown_action_is_404(client, people, esc):

@@ -219,14 +219,18 @@ def test_a_decision_needs_a_rationale(esc, people):
 
 
 def test_the_decision_form_warns_that_upholding_at_a_final_stage_ends_it(raise_escalation, people, travel):
-    travel(at(2026, 11, 10, 10, 0))
-    final = raise_escalation("bs3-designated-safeguarding-lead", "multi-agency-resolution-panel", receiving="bristol")
     from escalations import services
+    from tests.factories import bristol_third_agency
+
+    travel(at(2026, 11, 10, 10, 0))
+    bristol_third_agency()  # the partnership's QA&P chair holds the panel stage
+    final = raise_escalation("bs3-designated-safeguarding-lead", "multi-agency-resolution-panel", receiving="bristol")
 
     final = services.escalation_skip(escalation=final, actor=people["bs3-designated-safeguarding-lead"], to_stage=3,
                                      reason="Straight to the panel.")
     form = forms.action_form("respond")(escalation=final, user=final.holder)
     assert "upholding the decision ends the escalation" in form.fields["decision"].help_text
+    assert form.fields["outstanding_actions"].label.startswith("If you uphold the decision")
 
 
 @pytest.mark.parametrize(("field", "message"), [
@@ -353,4 +357,5 @@ def test_ending_mediation_reads_yes_or_no_as_a_boolean(esc, people, answer, agre
     form = forms.action_form("end_mediation")({"version": 3, "agreed": answer, "note": "Met."}, escalation=esc,
                                   user=people["bexley-psw"])
     assert form.is_valid()
-    assert form.service_kwargs() == {"note": "Met.", "agreed": agreed, "expected_version": 3}
+    assert form.service_kwargs() == {"note": "Met.", "agreed": agreed, "agreed_outcome": "", "outstanding_actions": "",
+                                     "expected_version": 3}
