@@ -12,7 +12,8 @@ more), about 200 staff each with their line management, teams, the partnerships'
 board members, cases, and the escalations of three years: about 7.8 timeline entries, 4.1
 notifications and 2.7 participants each, about 17% of them live. Holders follow the ladders' roles and
 tiers in the holding organisation (the raiser's own line manager where they have the role). It refuses
-a database that already has escalations unless ``--reset`` empties it first. Then it runs ANALYZE.
+a database that already has escalations unless ``--reset`` empties it first, or ``--add`` adds to them
+(among the same people). Then it runs ANALYZE.
 """
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 # Live states and how often a live escalation is in each (the rest are resolved or withdrawn).
 LIVE_MIX = (("open", 45), ("meeting_arranged", 15), ("responded", 30), ("in_mediation", 10))
@@ -39,6 +40,8 @@ STAGE_WEIGHTS = (60, 22, 10, 5, 3)
 RISK_MIX = (("standard", 85), ("significant_harm", 12), ("imminent", 3))
 FIRST_NAMES = ("Alex", "Sam", "Jo", "Priya", "Tom", "Aisha", "Chris", "Maria", "Ben", "Nia", "Omar", "Kate")
 LAST_NAMES = ("Smith", "Jones", "Patel", "Brown", "Khan", "Taylor", "Evans", "Ahmed", "Wilson", "Clarke")
+# Unusable (it starts with "!"), and marks the people a build wrote: a later build adds escalations among them.
+GENERATED_PASSWORD = "!scale"
 NOTIFIED_KINDS = ("escalation_raised", "response_recorded", "stage_escalated", "deadline_reminder",
                   "deadline_missed", "resolved", "meeting_arranged")
 
@@ -147,6 +150,24 @@ class People:
             current = self.manager.get(current)
 
 
+def people_load() -> People | None:
+    """The people an earlier build wrote (their password marks them), to add escalations among them."""
+    from organisations.models import User
+
+    rows = list(User.objects.filter(password=GENERATED_PASSWORD).order_by("pk").values_list(
+        "pk", "organisation_id", "partnership_id", "role", "line_manager_id"))
+    if not rows:
+        return None
+    people = People()
+    for pk, organisation_id, partnership_id, role, manager in rows:
+        people.manager[pk], people.role[pk], people.org[pk] = manager, role, organisation_id
+        if organisation_id is not None:
+            people.by_org_role[organisation_id, role].append(pk)
+        elif partnership_id is not None:
+            people.board[partnership_id].append(pk)
+    return people
+
+
 def build_people(*, organisations: list, per_org: int, partnerships: list, now: dt.datetime,
                  rng: random.Random) -> People:
     from organisations.models import Team, User
@@ -162,7 +183,7 @@ def build_people(*, organisations: list, per_org: int, partnerships: list, now: 
         user_id += 1
         owner = org.slug if org is not None else f"board{partnership}"
         users.append({
-            "id": pk, "password": "!scale", "username": f"{owner}-{role.replace('_', '-')}-{pk}",
+            "id": pk, "password": GENERATED_PASSWORD, "username": f"{owner}-{role.replace('_', '-')}-{pk}",
             "first_name": rng.choice(FIRST_NAMES), "last_name": rng.choice(LAST_NAMES),
             "email": f"user{pk}@example.org", "is_active": True, "is_staff": False, "is_superuser": False,
             "date_joined": now, "last_login": None, "organisation_id": org.pk if org is not None else None,
@@ -187,7 +208,7 @@ def build_people(*, organisations: list, per_org: int, partnerships: list, now: 
                                           else "nursery_manager"]
         middles = max(2, per_org // 12)
         for n in range(middles):
-            teams.append({"id": team_id, "organisation_id": org.pk, "name": f"Team {n + 1}"})
+            teams.append({"id": team_id, "organisation_id": org.pk, "name": f"Team {team_id}"})
             person(org, middle, above_middle[n % len(above_middle)], team=team_id)
             team_id += 1
         managers = people.by_org_role[org.pk, middle]
@@ -240,14 +261,13 @@ def build(*, escalations: int, organisations: int = 50, users: int | None = None
         for org in orgs_in:
             partnership_of.setdefault(org.pk, pk)
     users = users or max(escalations // 10, 24 * len(orgs))
-    people = build_people(organisations=orgs, per_org=max(users // len(orgs), 20), partnerships=partnerships,
-                          now=now, rng=rng)
+    people = people_load() or build_people(organisations=orgs, per_org=max(users // len(orgs), 20),
+                                           partnerships=partnerships, now=now, rng=rng)
     say(f"  {len(orgs)} organisations, {len(people.role):,} people ({time.perf_counter() - started:.1f} s)")
 
     ladders = {ladder.slug: ladder for ladder in Ladder.objects.current().prefetch_related("stages", "categories")}
     stages = {slug: ladder.stage_list() for slug, ladder in ladders.items()}
     categories = {slug: [c.slug for c in ladder.categories.all()] for slug, ladder in ladders.items()}
-    org_by_pk = {org.pk: org for org in orgs}
     tiers: dict[tuple[int, str], list[str]] = {}
     for org in orgs:
         for tier in ("practitioner", "manager", "senior_manager", "senior_leader"):
@@ -271,7 +291,7 @@ def build(*, escalations: int, organisations: int = 50, users: int | None = None
     case_rows = []
     for n in range(max(escalations // 2, len(orgs))):
         org = orgs[n % len(orgs)]
-        case_rows.append({"id": case_id, "reference": f"SC-{n + 1:07d}", "organisation_id": org.pk,
+        case_rows.append({"id": case_id, "reference": f"SC-{case_id:07d}", "organisation_id": org.pk,
                           "display_name": f"{rng.choice('ABCDEFGHJKLMNPRSTW')}.{rng.choice('ABCDEFGHJKLMNPRSTW')}.",
                           "allocated_worker_id": None, "created_at": now - dt.timedelta(days=1200)})
         cases[org.pk].append(case_id)
@@ -330,7 +350,8 @@ def build(*, escalations: int, organisations: int = 50, users: int | None = None
         awaiting = state in ("open", "meeting_arranged")
         mediator = None
         if state == "in_mediation" or (state == "resolved" and ladder.mediation_allowed and rng.random() < 0.05):
-            others = [o for o in members[ladder.partnership_id] if o.pk not in (org.pk, receiving.pk if receiving else 0)]
+            parties = (org.pk, receiving.pk if receiving else 0)
+            others = [o for o in members[ladder.partnership_id] if o.pk not in parties]
             if others:
                 other = others[rng.randrange(len(others))]
                 candidates = people.by_org_role.get((other.pk, "service_manager"), []) or \
@@ -435,12 +456,11 @@ def build(*, escalations: int, organisations: int = 50, users: int | None = None
             say(f"  {i + 1:,} escalations ({time.perf_counter() - started:.1f} s)")
 
     _sequences_reset()
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE")
-    else:
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+    with connection.cursor() as cursor:
+        # Fresh statistics for the planner; on PostgreSQL outside a transaction also the visibility map
+        # that index-only scans read (VACUUM cannot run inside one: a test's data set gets ANALYZE only).
+        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" and not connection.in_atomic_block
+                       else "ANALYZE")
     counts = {
         "organisations": Organisation.objects.count(), "users": len(people.role),
         "cases": Case.objects.count(), "escalations": Escalation.objects.count(),
@@ -465,14 +485,14 @@ def _sequences_reset() -> None:
             cursor.execute(sql)
 
 
-def prepare(*, reset: bool) -> None:
-    """Migrate; refuse a database with escalations unless ``reset``, which empties it first."""
+def prepare(*, reset: bool, add: bool = False) -> None:
+    """Migrate; refuse a database with escalations unless ``reset`` (empty it first) or ``add``."""
     from django.core.management import call_command
 
     from escalations.models import Escalation
 
     call_command("migrate", verbosity=0, interactive=False)
-    if Escalation.objects.exists():
+    if Escalation.objects.exists() and not add:
         if not reset:
             raise SystemExit("This database has escalations already: give --reset to empty it first.")
         call_command("flush", verbosity=0, interactive=False)
@@ -484,13 +504,14 @@ def main() -> None:
     parser.add_argument("--organisations", type=int, default=50, help="how many (default 50)")
     parser.add_argument("--users", type=int, default=None, help="how many staff (default a tenth of --escalations)")
     parser.add_argument("--reset", action="store_true", help="empty the database first if it has escalations")
+    parser.add_argument("--add", action="store_true", help="add to the escalations there, among the same people")
     parser.add_argument("--seed", type=int, default=13, help="the random seed (the same seed, the same data)")
     args = parser.parse_args()
     django_setup()
     from django.db import connection
 
     started = time.perf_counter()
-    prepare(reset=args.reset)
+    prepare(reset=args.reset, add=args.add)
     print(f"Building {args.escalations:,} escalations on {connection.vendor} ({connection.settings_dict['NAME']}) ...")
     counts = build(escalations=args.escalations, organisations=args.organisations, users=args.users, seed=args.seed)
     counts["seconds"] = round(time.perf_counter() - started, 1)
