@@ -160,7 +160,7 @@ class Escalation(EscalationActions, ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["-raised_at", "-id"], name="esc_raised_desc"),
             models.Index(fields=["holder", "-raised_at", "-id"], name="esc_holder_raised"),
             models.Index(fields=["raised_by", "-raised_at", "-id"], name="esc_raiser_raised"),
-            models.Index(fields=["ladder", "raised_at"], name="esc_ladder_raised"),
+            models.Index(fields=["raising_organisation", "raised_at"], name="esc_org_raised"),
             models.Index(fields=["stage_deadline"], condition=stage_unhandled_condition(),
                          name="esc_stage_unhandled"),
             models.Index(fields=["overall_deadline"], condition=overall_unhandled_condition(),

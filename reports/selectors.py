@@ -490,22 +490,22 @@ def _missing_challenge(scope: ReportScope, period: ReportPeriod, suppression: Su
     )
 
 
-# The columns the report groups by: every count table, and the summary's totals, sum these groups.
-GROUP_KEYS = ("ladder_id", "category", "risk_level", "stage_index", "state", "raising_organisation_id",
-              "receiving_organisation_id")
+# The report's two groupings: what the escalations were about and where they went, and who raised them
+# with whom. Each count table and the summary's totals add up the groups of one of them (a few hundred
+# rows each, where grouping by both at once returns nearly a row per escalation).
+THEME_KEYS = ("ladder_id", "category", "risk_level", "stage_index", "state")
+PARTY_KEYS = ("ladder_id", "raising_organisation_id", "receiving_organisation_id")
 
 
 @dataclass(frozen=True)
 class _Group:
-    """The escalations of the cohort that share every key of ``GROUP_KEYS``, counted."""
+    """The escalations of the cohort that share every key of ``THEME_KEYS``, counted."""
 
     ladder_id: int
     category: str
     risk_level: str
     stage_index: int
     state: str
-    raising: int
-    receiving: int | None
     n: int
     auto_advanced: int
     reopened: int
@@ -513,19 +513,38 @@ class _Group:
     overdue: int
 
 
+@dataclass(frozen=True)
+class _PartyGroup:
+    """The escalations of the cohort that share every key of ``PARTY_KEYS``, counted, and how many are live."""
+
+    ladder_id: int
+    raising: int
+    receiving: int | None
+    n: int
+    live: int
+
+
 def _groups(cohort: QuerySet, *, now: dt.datetime) -> list[_Group]:
-    """One pass over the cohort: its escalations counted by ``GROUP_KEYS``, with the summary's conditional
-    counts, so that the tables below add groups up instead of reading the escalations again each."""
+    """The cohort counted by ``THEME_KEYS``, with the summary's conditional counts."""
     rows = (
-        cohort.values(*GROUP_KEYS).annotate(
+        cohort.values(*THEME_KEYS).annotate(
             n=Count("pk"),
             auto_advanced=Count("pk", filter=Q(times_auto_advanced__gt=0)),
             reopened=Count("pk", filter=Q(times_reopened__gt=0)),
             board_logged=Count("pk", filter=Q(board_logged_at__isnull=False)),
             overdue=Count("pk", filter=overdue_condition(now)),
-        ).order_by().values_list(*GROUP_KEYS, "n", "auto_advanced", "reopened", "board_logged", "overdue")
+        ).order_by().values_list(*THEME_KEYS, "n", "auto_advanced", "reopened", "board_logged", "overdue")
     )
     return [_Group(*row) for row in rows]
+
+
+def _party_groups(cohort: QuerySet) -> list[_PartyGroup]:
+    """The cohort counted by ``PARTY_KEYS``, with the live ones among them."""
+    rows = (
+        cohort.values(*PARTY_KEYS).annotate(n=Count("pk"), live=Count("pk", filter=Q(state__in=LIVE_STATES)))
+        .order_by().values_list(*PARTY_KEYS, "n", "live")
+    )
+    return [_PartyGroup(*row) for row in rows]
 
 
 def _totals(groups: list[_Group]) -> dict[str, int]:
@@ -547,7 +566,7 @@ def _totals(groups: list[_Group]) -> dict[str, int]:
     return totals
 
 
-def _by(groups: list[_Group], key) -> list[tuple[Any, int]]:
+def _by(groups: list[_Group] | list[_PartyGroup], key) -> list[tuple[Any, int]]:
     """Counts summed by ``key(group)``, most first, then by key (an empty key last)."""
     sums: dict[Any, int] = defaultdict(int)
     for g in groups:
@@ -621,23 +640,24 @@ def _themes_report(*, scope: ReportScope, period: ReportPeriod, now: dt.datetime
     totals = _totals(groups)
     targets = _ladder_targets({g.ladder_id for g in groups})
     timescales, within, by_formality = _timescales(cohort, targets, suppression)
-    live_pairs = {(g.ladder_id, g.raising) for g in groups if g.state in LIVE_STATES}
+    parties = _party_groups(cohort)
+    live_pairs = {(g.ladder_id, g.raising) for g in parties if g.live}
     stuck = _stuck(cohort, targets, pairs=live_pairs, now=now)
     summary = _summary(totals, stuck=stuck, within=within, suppression=suppression)
 
     names = dict(Organisation.objects.filter(
-        pk__in={g.raising for g in groups} | {g.receiving for g in groups if g.receiving is not None}
+        pk__in={g.raising for g in parties} | {g.receiving for g in parties if g.receiving is not None}
     ).values_list("pk", "name"))
     categories = _categories(groups)
-    raising = _by(groups, lambda g: names[g.raising])
+    raising = _by(parties, lambda g: names[g.raising])
     receiving = [
         (name or "The raising organisation itself (single-agency procedure)", n)
-        for name, n in _by(groups, lambda g: names[g.receiving] if g.receiving is not None else None)
+        for name, n in _by(parties, lambda g: names[g.receiving] if g.receiving is not None else None)
     ]
     risk_counts = dict(_by(groups, lambda g: g.risk_level))
     risk = [(label, risk_counts.get(value, 0)) for value, label in RiskLevel.choices]
 
-    multi = [g for g in groups if g.receiving is not None and g.receiving != g.raising]
+    multi = [g for g in parties if g.receiving is not None and g.receiving != g.raising]
     pairs = _by(multi, lambda g: (names[g.raising], names[g.receiving]))
     raisers = sorted({raiser for (raiser, _), _ in pairs})
     receivers = sorted({receiver for (_, receiver), _ in pairs})

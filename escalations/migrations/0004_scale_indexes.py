@@ -29,7 +29,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='escalation',
-            index=models.Index(fields=['ladder', 'raised_at'], name='esc_ladder_raised'),
+            index=models.Index(fields=['raising_organisation', 'raised_at'], name='esc_org_raised'),
         ),
         migrations.AddIndex(
             model_name='escalation',
