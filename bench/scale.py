@@ -9,8 +9,8 @@ It migrates the database DATABASE_URL names (SQLite: ``var/scale.sqlite3`` unles
 loads the six ladders (``seed_policies``), then writes in bulk, with COPY on PostgreSQL and
 ``executemany`` on SQLite: 50 organisations in the two partnerships (the six of the procedures and 44
 more), about 200 staff each with their line management, teams, the partnerships' QA&P chairs and
-board members, cases, and the escalations of three years: about 7.8 timeline entries, 4.1
-notifications and 2.7 participants each, about 17% of them live. Holders follow the ladders' roles and
+board members, cases, and the escalations of three years: about 7.5 timeline entries, 4.2
+notifications and 2.7 participants each, about 18% of them live. Holders follow the ladders' roles and
 tiers in the holding organisation (the raiser's own line manager where they have the role). It refuses
 a database that already has escalations unless ``--reset`` empties it first, or ``--add`` adds to them
 (among the same people). Then it runs ANALYZE.
