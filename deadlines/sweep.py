@@ -22,13 +22,22 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Max, Q
+from django.db.models import Max, Q
 from django.utils import timezone
 from django_fsm import can_proceed
 
 from deadlines.absences import absences_begin
 from escalations.events import Action, clock_words
-from escalations.models import AWAITING_HOLDER, LIVE_STATES, Escalation, EscalationQuerySet, State, TimelineEntry
+from escalations.models import (
+    AWAITING_HOLDER,
+    LIVE_STATES,
+    Escalation,
+    EscalationQuerySet,
+    State,
+    TimelineEntry,
+    overall_unhandled_condition,
+    stage_unhandled_condition,
+)
 from escalations.recipients import Notice, Parties, escalations_notify_many
 from escalations.services import (
     DeadlineAction,
@@ -99,21 +108,20 @@ class SweepResult:
 
 # --- what is due ---------------------------------------------------------------------------------------
 def _stage_due_q(now: dt.datetime) -> Q:
-    return Q(state__in=AWAITING_HOLDER, stage_deadline__lte=now) & (
-        Q(missed_deadline_handled__isnull=True) | ~Q(missed_deadline_handled=F("stage_deadline"))
-    )
+    return stage_unhandled_condition() & Q(stage_deadline__lte=now)
 
 
 def _overall_due_q(now: dt.datetime) -> Q:
-    return Q(state__in=LIVE_STATES, overall_deadline__lte=now, overall_deadline_handled=False)
+    return overall_unhandled_condition() & Q(overall_deadline__lte=now)
 
 
 def escalations_due(*, now: dt.datetime) -> EscalationQuerySet:
     """Escalations with a stage or overall deadline that has passed and is not handled yet.
 
-    One query over the indexes ``esc_due_stage`` and ``esc_due_overall``: each is a range scan on
-    (state, deadline) up to ``now``, so the cost follows the escalations whose deadline has passed,
-    not the number open.
+    One query over the partial indexes ``esc_stage_unhandled`` and ``esc_overall_unhandled``, which hold
+    only the rows whose deadline the clock has still to handle: each arm is a range scan on the deadline
+    up to ``now``, so the cost follows the escalations due, not the number live (live rows whose
+    deadline was handled already are not in the indexes).
     """
     # Annotated, because mypy reads ``Escalation`` as Any (its django_fsm mixin is lost to the plugin).
     due: EscalationQuerySet = Escalation.objects.filter(_stage_due_q(now) | _overall_due_q(now)).order_by()

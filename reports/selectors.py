@@ -16,19 +16,23 @@ they ended, and where they stand now (overdue now, stuck).
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Collection, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import CharField, Count, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db import connections, transaction
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 from django.http import Http404
 from django.utils import timezone
 
 from core.db import reads_from_replica
-from escalations.models import LIVE_STATES, Escalation, State
+from escalations.models import LIVE_STATES, Escalation, State, overdue_condition
 from organisations.models import ClosureDay, Organisation, Partnership, Role, User
 from policies import clock
 from policies.models import Category, Ladder, RiskLevel, Stage
@@ -133,9 +137,11 @@ class ReportScope:
 
 def _partnership_scope(partnership: Partnership, *, suppression: Suppression) -> ReportScope:
     members = tuple(partnership.members.order_by("name").values_list("pk", flat=True))
+    # The partnership's ladders (every version) by id: a condition on the escalation's own row, no join.
+    ladders = list(Ladder.objects.filter(partnership_id=partnership.pk).values_list("pk", flat=True))
     escalations = Escalation.objects.filter(
         Q(raising_organisation_id__in=members) | Q(receiving_organisation_id__in=members)
-        | Q(ladder__partnership_id=partnership.pk)
+        | Q(ladder_id__in=ladders)
     )
     return ReportScope(kind="partnership", slug=partnership.slug, name=partnership.name,
                        organisation_ids=members, escalations=escalations, suppression=suppression)
@@ -223,11 +229,11 @@ class _LadderTarget:
     target: int | None  # working days for the whole procedure; None where it has no stages
 
 
-def _ladder_targets(cohort: QuerySet) -> dict[int, _LadderTarget]:
+def _ladder_targets(ladder_ids: Collection[int]) -> dict[int, _LadderTarget]:
     """Each ladder version's whole timescale: its overall working days where it sets them, else the
     sum of its stages' response times (exceptional stages, entered only after a final decision, aside)."""
     rows = (
-        Ladder.objects.filter(pk__in=cohort.values("ladder_id"))
+        Ladder.objects.filter(pk__in=ladder_ids)
         .annotate(stage_days=Sum("stages__working_days", filter=Q(stages__exceptional=False)))
         .values_list("pk", "slug", "name", "overall_working_days", "stage_days")
     )
@@ -235,7 +241,7 @@ def _ladder_targets(cohort: QuerySet) -> dict[int, _LadderTarget]:
             for pk, slug, name, overall, stage_days in rows}
 
 
-def _closure_days(organisation_ids: QuerySet) -> dict[int, frozenset[dt.date]]:
+def _closure_days(organisation_ids: QuerySet | Collection[int]) -> dict[int, frozenset[dt.date]]:
     days: dict[int, set[dt.date]] = defaultdict(set)
     for organisation_id, date in ClosureDay.objects.filter(organisation_id__in=organisation_ids).values_list(
         "organisation_id", "date"
@@ -244,8 +250,43 @@ def _closure_days(organisation_ids: QuerySet) -> dict[int, frozenset[dt.date]]:
     return {pk: frozenset(dates) for pk, dates in days.items()}
 
 
-def _grouped(queryset: QuerySet, key: str) -> list[tuple[str | None, int]]:
-    return list(queryset.values(key).annotate(n=Count("pk")).order_by("-n", key).values_list(key, "n"))
+class _WorkingDayCounter:
+    """``clock.working_days_between`` for many pairs of moments: the same answer, from a running count.
+
+    The working days after date a up to and including date b are W(b) - W(a), where W(d) counts the
+    working days (weekends and bank holidays aside) from a fixed day up to d, less the organisation's
+    closure days that fall on a working day in between. W is filled once per day of the span, not once
+    per escalation and day.
+    """
+
+    def __init__(self, closures: Mapping[int, frozenset[dt.date]]) -> None:
+        self.origin: dt.date | None = None
+        self.running: list[int] = [0]  # running[i]: working days in (origin, origin + i days]
+        self.closed: dict[int, list[dt.date]] = {
+            pk: sorted(day for day in days if clock.is_working_day(day)) for pk, days in closures.items()
+        }
+
+    def _count(self, day: dt.date) -> int:
+        if self.origin is None:
+            self.origin = day - dt.timedelta(days=1)
+        if day <= self.origin:  # earlier than any day seen: start again from there
+            self.origin, self.running = day - dt.timedelta(days=1), [0]
+        offset = (day - self.origin).days
+        while len(self.running) <= offset:
+            following = self.origin + dt.timedelta(days=len(self.running))
+            self.running.append(self.running[-1] + clock.is_working_day(following))
+        return self.running[offset]
+
+    def between(self, start: dt.datetime, end: dt.datetime, organisation_id: int) -> int:
+        first, last = clock.local(start).date(), clock.local(end).date()
+        if last <= first:
+            return 0
+        before = self._count(first)  # first: a reset to an earlier origin happens before ``last`` is counted
+        days = self._count(last) - before
+        closed = self.closed.get(organisation_id)
+        if closed:
+            days -= bisect_right(closed, last) - bisect_right(closed, first)
+        return days
 
 
 def _count_table(*, name: str, title: str, label_heading: str, pairs: list[tuple[str, int]],
@@ -256,22 +297,8 @@ def _count_table(*, name: str, title: str, label_heading: str, pairs: list[tuple
     )
 
 
-def _summary(cohort: QuerySet, *, now: dt.datetime, stuck: int, within: tuple[int, int],
-             suppression: Suppression) -> tuple[Table, dict[str, int]]:
-    totals = cohort.aggregate(
-        raised=Count("pk"),
-        resolved=Count("pk", filter=Q(state=State.RESOLVED)),
-        withdrawn=Count("pk", filter=Q(state=State.WITHDRAWN)),
-        live=Count("pk", filter=Q(state__in=LIVE_STATES)),
-        informal=Count("pk", filter=Q(stage_index=0)),
-        formal=Count("pk", filter=Q(stage_index__gt=0)),
-        informal_resolved=Count("pk", filter=Q(stage_index=0, state=State.RESOLVED)),
-        formal_resolved=Count("pk", filter=Q(stage_index__gt=0, state=State.RESOLVED)),
-        auto_advanced=Count("pk", filter=Q(times_auto_advanced__gt=0)),
-        reopened=Count("pk", filter=Q(times_reopened__gt=0)),
-        board_logged=Count("pk", filter=Q(board_logged_at__isnull=False)),
-    )
-    totals["overdue"] = cohort.overdue(now=now).count()
+def _summary(totals: dict[str, int], *, stuck: int, within: tuple[int, int],
+             suppression: Suppression) -> Table:
     totals["stuck"] = stuck
     rows = [
         ("Escalations raised", count_cell(totals["raised"], suppression)),
@@ -289,7 +316,7 @@ def _summary(cohort: QuerySet, *, now: dt.datetime, stuck: int, within: tuple[in
         name="summary", title="Summary", label_heading="Measure", columns=("Figure",),
         rows=tuple(Row(label=label, cells=(cell,)) for label, cell in rows),
     )
-    return table, totals
+    return table
 
 
 def _timescales(cohort: QuerySet, targets: dict[int, _LadderTarget], suppression: Suppression
@@ -304,8 +331,9 @@ def _timescales(cohort: QuerySet, targets: dict[int, _LadderTarget], suppression
     names: dict[str, str] = {}
     by_formality: dict[str, list[int]] = {"informal": [], "formal": []}
     every, within_all = [], 0
+    counter = _WorkingDayCounter(closures)
     for raised_at, resolved_at, ladder_id, organisation_id, stage_index in rows:
-        days = clock.working_days_between(raised_at, resolved_at, closure_days=closures.get(organisation_id, ()))
+        days = counter.between(raised_at, resolved_at, organisation_id)
         ladder = targets[ladder_id]
         names.setdefault(ladder.slug, ladder.name)
         by_slug[ladder.slug].append(days)
@@ -371,7 +399,8 @@ def _informal_formal(totals: dict[str, int], by_formality: dict[str, list[int]],
     )
 
 
-def _stuck(cohort: QuerySet, targets: dict[int, _LadderTarget], *, now: dt.datetime) -> int:
+def _stuck(cohort: QuerySet, targets: dict[int, _LadderTarget], *, pairs: Collection[tuple[int, int]],
+           now: dt.datetime) -> int:
     """Count the live escalations in mediation, or open for more working days than their whole procedure.
 
     More than N working days have passed since a moment on local date d exactly when d falls before
@@ -379,11 +408,10 @@ def _stuck(cohort: QuerySet, targets: dict[int, _LadderTarget], *, now: dt.datet
     one date bound and the database counts.
     """
     live = cohort.filter(state__in=LIVE_STATES)
-    pairs = list(live.values_list("ladder_id", "raising_organisation_id").distinct().order_by())
-    closures = _closure_days(live.values("raising_organisation_id"))
+    closures = _closure_days([organisation_id for _, organisation_id in pairs])
     today = clock.local(now).date()
     rule = Q(state=State.IN_MEDIATION)
-    for ladder_id, organisation_id in pairs:
+    for ladder_id, organisation_id in sorted(pairs):
         target = targets[ladder_id].target
         if target is None:
             continue
@@ -463,41 +491,179 @@ def _missing_challenge(scope: ReportScope, period: ReportPeriod, suppression: Su
     )
 
 
+# The report's two groupings: what the escalations were about and where they went, and who raised them
+# with whom. Each count table and the summary's totals add up the groups of one of them (a few hundred
+# rows each, where grouping by both at once returns nearly a row per escalation).
+THEME_KEYS = ("ladder_id", "category", "risk_level", "stage_index", "state")
+PARTY_KEYS = ("ladder_id", "raising_organisation_id", "receiving_organisation_id")
+
+
+@dataclass(frozen=True)
+class _Group:
+    """The escalations of the cohort that share every key of ``THEME_KEYS``, counted."""
+
+    ladder_id: int
+    category: str
+    risk_level: str
+    stage_index: int
+    state: str
+    n: int
+    auto_advanced: int
+    reopened: int
+    board_logged: int
+    overdue: int
+
+
+@dataclass(frozen=True)
+class _PartyGroup:
+    """The escalations of the cohort that share every key of ``PARTY_KEYS``, counted, and how many are live."""
+
+    ladder_id: int
+    raising: int
+    receiving: int | None
+    n: int
+    live: int
+
+
+def _groups(cohort: QuerySet, *, now: dt.datetime) -> list[_Group]:
+    """The cohort counted by ``THEME_KEYS``, with the summary's conditional counts."""
+    rows = (
+        cohort.values(*THEME_KEYS).annotate(
+            n=Count("pk"),
+            auto_advanced=Count("pk", filter=Q(times_auto_advanced__gt=0)),
+            reopened=Count("pk", filter=Q(times_reopened__gt=0)),
+            board_logged=Count("pk", filter=Q(board_logged_at__isnull=False)),
+            overdue=Count("pk", filter=overdue_condition(now)),
+        ).order_by().values_list(*THEME_KEYS, "n", "auto_advanced", "reopened", "board_logged", "overdue")
+    )
+    return [_Group(*row) for row in rows]
+
+
+def _party_groups(cohort: QuerySet) -> list[_PartyGroup]:
+    """The cohort counted by ``PARTY_KEYS``, with the live ones among them."""
+    rows = (
+        cohort.values(*PARTY_KEYS).annotate(n=Count("pk"), live=Count("pk", filter=Q(state__in=LIVE_STATES)))
+        .order_by().values_list(*PARTY_KEYS, "n", "live")
+    )
+    return [_PartyGroup(*row) for row in rows]
+
+
+def _totals(groups: list[_Group]) -> dict[str, int]:
+    """The summary's figures, added up from the groups."""
+    totals: dict[str, int] = defaultdict(int)
+    for g in groups:
+        resolved = g.state == State.RESOLVED
+        stage = "informal" if g.stage_index == 0 else "formal"
+        totals["raised"] += g.n
+        totals["resolved"] += g.n if resolved else 0
+        totals["withdrawn"] += g.n if g.state == State.WITHDRAWN else 0
+        totals["live"] += g.n if g.state in LIVE_STATES else 0
+        totals[stage] += g.n
+        totals[f"{stage}_resolved"] += g.n if resolved else 0
+        totals["auto_advanced"] += g.auto_advanced
+        totals["reopened"] += g.reopened
+        totals["board_logged"] += g.board_logged
+        totals["overdue"] += g.overdue
+    return totals
+
+
+def _by(groups: list[_Group] | list[_PartyGroup], key) -> list[tuple[Any, int]]:
+    """Counts summed by ``key(group)``, most first, then by key (an empty key last)."""
+    sums: dict[Any, int] = defaultdict(int)
+    for g in groups:
+        sums[key(g)] += g.n
+    return sorted(sums.items(), key=lambda item: (-item[1], item[0] is None, item[0] or ""))
+
+
+def _categories(groups: list[_Group]) -> list[tuple[str, int]]:
+    """Escalations by category label, most first: counted by (ladder, slug), labelled from the ladders'
+    categories (a slug a ladder no longer has keeps its slug), and summed where labels meet."""
+    sums: dict[tuple[int, str], int] = defaultdict(int)
+    for g in groups:
+        sums[g.ladder_id, g.category] += g.n
+    counts = [(ladder_id, slug, n) for (ladder_id, slug), n in sums.items()]
+    labels = {
+        (ladder_id, slug): label for ladder_id, slug, label in Category.objects.filter(
+            ladder_id__in={ladder_id for ladder_id, _, _ in counts}).values_list("ladder_id", "slug", "label")
+    }
+    by_label: dict[str, int] = defaultdict(int)
+    for ladder_id, slug, n in counts:
+        by_label[labels.get((ladder_id, slug), slug)] += n
+    return sorted(by_label.items(), key=lambda item: (-item[1], item[0]))
+
+
+def _resolution_stages(groups: list[_Group]) -> list[tuple[str, int, str | None, int]]:
+    """Resolved escalations by procedure name and stage, counted by (ladder, stage) and named from the ladders."""
+    sums: dict[tuple[int, int], int] = defaultdict(int)
+    for g in groups:
+        if g.state == State.RESOLVED:
+            sums[g.ladder_id, g.stage_index] += g.n
+    counts = [(ladder_id, index, n) for (ladder_id, index), n in sums.items()]
+    ladder_ids = {ladder_id for ladder_id, _, _ in counts}
+    ladder_names = dict(Ladder.objects.filter(pk__in=ladder_ids).values_list("pk", "name"))
+    stage_names = {(ladder_id, index): name for ladder_id, index, name in
+                   Stage.objects.filter(ladder_id__in=ladder_ids).values_list("ladder_id", "index", "name")}
+    merged: dict[tuple[str, int, str | None], int] = defaultdict(int)
+    for ladder_id, index, n in counts:
+        merged[ladder_names[ladder_id], index, stage_names.get((ladder_id, index))] += n
+    return [(ladder, index, name, n) for (ladder, index, name), n in
+            sorted(merged.items(), key=lambda item: (item[0][0], item[0][1], item[0][2] or ""))]
+
+
+@contextmanager
+def _report_queries(queryset: QuerySet) -> Iterator[None]:
+    """Run the report's queries in one read transaction; on PostgreSQL without JIT compilation.
+
+    The report's aggregates over a year of a partnership's escalations cost more than PostgreSQL's
+    ``jit_above_cost``, so each would pay 20 to 60 ms compiling expressions it then runs over a few
+    thousand rows in less (docs/performance.md); ``SET LOCAL`` ends with the transaction.
+    """
+    alias = queryset.db
+    with transaction.atomic(using=alias):
+        if connections[alias].vendor == "postgresql":
+            with connections[alias].cursor() as cursor:
+                cursor.execute("SET LOCAL jit = off")
+        yield
+
+
 @reads_from_replica
 def themes_report(*, scope: ReportScope, period: ReportPeriod, now: dt.datetime | None = None) -> ThemesReport:
     """Build the themes report for a scope and period, as aggregates only (see the module docstring)."""
+    with _report_queries(scope.escalations):
+        return _themes_report(scope=scope, period=period, now=now)
+
+
+def _themes_report(*, scope: ReportScope, period: ReportPeriod, now: dt.datetime | None = None) -> ThemesReport:
     now = now or timezone.now()
     suppression = scope.suppression
     cohort = scope.escalations.filter(raised_at__gte=period.starts_at, raised_at__lt=period.ends_before)
 
-    targets = _ladder_targets(cohort)
+    groups = _groups(cohort, now=now)
+    totals = _totals(groups)
+    targets = _ladder_targets({g.ladder_id for g in groups})
     timescales, within, by_formality = _timescales(cohort, targets, suppression)
-    stuck = _stuck(cohort, targets, now=now)
-    summary, totals = _summary(cohort, now=now, stuck=stuck, within=within, suppression=suppression)
+    parties = _party_groups(cohort)
+    live_pairs = {(g.ladder_id, g.raising) for g in parties if g.live}
+    stuck = _stuck(cohort, targets, pairs=live_pairs, now=now)
+    summary = _summary(totals, stuck=stuck, within=within, suppression=suppression)
 
-    category_label = Subquery(
-        Category.objects.filter(ladder_id=OuterRef("ladder_id"), slug=OuterRef("category")).values("label")[:1]
-    )
-    labelled = cohort.annotate(category_label=Coalesce(category_label, F("category"), output_field=CharField()))
-    categories = _grouped(labelled, "category_label")
-    raising = _grouped(cohort, "raising_organisation__name")
+    names = dict(Organisation.objects.filter(
+        pk__in={g.raising for g in parties} | {g.receiving for g in parties if g.receiving is not None}
+    ).values_list("pk", "name"))
+    categories = _categories(groups)
+    raising = _by(parties, lambda g: names[g.raising])
     receiving = [
         (name or "The raising organisation itself (single-agency procedure)", n)
-        for name, n in _grouped(cohort, "receiving_organisation__name")
+        for name, n in _by(parties, lambda g: names[g.receiving] if g.receiving is not None else None)
     ]
-    risk_counts = dict(cohort.values("risk_level").annotate(n=Count("pk")).order_by().values_list("risk_level", "n"))
+    risk_counts = dict(_by(groups, lambda g: g.risk_level))
     risk = [(label, risk_counts.get(value, 0)) for value, label in RiskLevel.choices]
 
-    multi = cohort.filter(receiving_organisation__isnull=False).exclude(
-        receiving_organisation_id=F("raising_organisation_id")
-    )
-    pairs = list(
-        multi.values("raising_organisation__name", "receiving_organisation__name").annotate(n=Count("pk"))
-        .order_by().values_list("raising_organisation__name", "receiving_organisation__name", "n")
-    )
-    raisers = sorted({raiser for raiser, _, _ in pairs})
-    receivers = sorted({receiver for _, receiver, _ in pairs})
-    matrix = {(raiser, receiver): n for raiser, receiver, n in pairs}
+    multi = [g for g in parties if g.receiving is not None and g.receiving != g.raising]
+    pairs = _by(multi, lambda g: (names[g.raising], names[g.receiving]))
+    raisers = sorted({raiser for (raiser, _), _ in pairs})
+    receivers = sorted({receiver for (_, receiver), _ in pairs})
+    matrix = dict(pairs)
     agency_pairs = Table(
         name="agency-pairs", title="Multi-agency escalations: who challenged whom",
         label_heading="Raised by \\ received by", columns=tuple(receivers),
@@ -509,15 +675,7 @@ def themes_report(*, scope: ReportScope, period: ReportPeriod, now: dt.datetime 
                     "was challenged.",
     )
 
-    stage_name = Subquery(
-        Stage.objects.filter(ladder_id=OuterRef("ladder_id"), index=OuterRef("stage_index")).values("name")[:1]
-    )
-    stages = (
-        cohort.filter(state=State.RESOLVED).annotate(stage_name=stage_name)
-        .values("ladder__name", "stage_index", "stage_name").annotate(n=Count("pk"))
-        .order_by("ladder__name", "stage_index")
-        .values_list("ladder__name", "stage_index", "stage_name", "n")
-    )
+    stages = _resolution_stages(groups)
     resolution_stages = _count_table(
         name="resolution-stages", title="Stage at which escalations were resolved", label_heading="Procedure and stage",
         pairs=[(f"{ladder}: stage {index}, {name}", n) for ladder, index, name, n in stages],
