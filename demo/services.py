@@ -14,9 +14,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases.models import Case
+from deadlines.absences import absences_begin
 from escalations import services
 from escalations.models import Escalation
-from organisations.models import Organisation, OrganisationKind, Partnership, Role, Team, TierMapping, User
+from organisations.models import Absence, Organisation, OrganisationKind, Partnership, Role, Team, TierMapping, User
 from oversight.models import SystemicIssue, SystemicIssueKind
 from oversight.services import systemic_issue_create
 from policies import clock
@@ -476,6 +477,66 @@ def _paths(users: dict[str, User], cases: dict[str, Case]) -> int:
     return count
 
 
+def _procedure_paths(users: dict[str, User], cases: dict[str, Case]) -> int:
+    """CONTRACT 8.8, the paths the other people of the procedures take: a resolution panel convened by the
+    QA&P chair (001), debriefs after a resolution (001), a concern about a Conference and Review Manager
+    (Stoke 9), and an absence with cover that has begun (CONTRACT 8.5)."""
+    u = users.__getitem__
+    ladder = {lad.slug: lad for lad in Ladder.objects.current()}
+    count = 0
+    # 001: three tiers could not agree; the Bristol partnership's QA&P chair convenes the panel of three
+    # agencies (the raising and the receiving one among them, no party sitting), and the raiser writes in.
+    e = services.escalation_raise(
+        raised_by=u("bs3-practitioner"), case=cases["DEMO-B3-5001"], ladder=ladder["multi-agency-resolution-panel"],
+        risk_level="standard", category="level-of-need",
+        decision_challenged="Children's social care's decision that the family's needs are met by universal services.",
+        concern="The nursery has recorded the child arriving hungry and unwashed on most days this half term.",
+        basis="evidence", desired_outcome="A child and family assessment.",
+        receiving_organisation=Organisation.objects.get(slug="bristol"),
+    )
+    count += 1
+    for _ in range(3):
+        e = _respond(e, e.holder, "uphold", "Universal services are meeting the child's needs.")
+        e = services.escalation_escalate(escalation=e, actor=u("bs3-practitioner"),
+                                         reason="The concern remains after the decision.")
+    meeting = clock.local(timezone.now()).replace(hour=10, minute=0, second=0, microsecond=0) + dt.timedelta(days=7)
+    e = services.escalation_convene_panel(
+        escalation=e, actor=e.holder, meeting_at=meeting,
+        members=[u("bs3-nursery-manager"), u("bristol-head-of-service"), u("bristol-health-safeguarding-lead")],
+    )
+    services.escalation_add_note(escalation=e, actor=u("bs3-practitioner"),
+                                 note="For the panel: the nursery's attendance and welfare records of this term.")
+    # 001: after the resolution, each party records what they learned.
+    resolved = Escalation.objects.filter(case__reference="DEMO-BX-1005", state="resolved").order_by("pk").first()
+    if resolved is not None:
+        services.escalation_record_debrief(
+            escalation=resolved, actor=u("bexley-practitioner"),
+            note="Bruising patterns go to a strategy discussion the same week; we raise it sooner next time.")
+        services.escalation_record_debrief(
+            escalation=resolved, actor=u("bexley-service-manager"),
+            note="Team managers are reminded that a pattern of minor injuries meets the threshold to discuss.")
+    # Stoke 9: a concern about a Conference and Review Manager, first with her, then with her Service Manager.
+    e = services.escalation_raise(
+        raised_by=u("stoke-team-manager"), case=cases["DEMO-ST-2003"], ladder=ladder["stoke-crm-concerns"],
+        risk_level="standard", category=ladder["stoke-crm-concerns"].categories.first().slug,
+        decision_challenged="The conference chair's decision to end the child protection plan.",
+        concern="The decision was made before the core group's latest visit records were shared.",
+        basis="professional_judgement", desired_outcome="The plan continues until the review conference.",
+        holder=u("stoke-crm"),
+    )
+    count += 1
+    e = _respond(e, u("stoke-crm"), "uphold", "The plan's outcomes were met on the evidence at conference.")
+    services.escalation_escalate(escalation=e, actor=u("stoke-team-manager"),
+                                 reason="The visit records were not before the conference.")
+    # CONTRACT 8.5: Wiltshire's team manager is away this week; her service manager covers, and the
+    # stages she held pass to him now, as the clock does at midnight.
+    today = clock.local(timezone.now()).date()
+    Absence.objects.create(person=u("wiltshire-team-manager"), starts_on=today, ends_on=today + dt.timedelta(days=4),
+                           cover=u("wiltshire-service-manager"), recorded_by=u("wiltshire-service-manager"))
+    absences_begin(now=timezone.now())
+    return count
+
+
 def _allocated_workers_add() -> None:
     """Stoke 4: the case's allocated social worker is a party to every dispute about their case."""
     for escalation in Escalation.objects.filter(ladder__slug="stoke-crm", case__reference__startswith="DEMO-",
@@ -598,7 +659,8 @@ def demo_seed() -> list[str]:
         if Escalation.objects.filter(case__reference__startswith="DEMO-").exists():
             report.append("demo escalations: unchanged")
         else:
-            made = _escalations(users, cases) + _history(users, cases) + _paths(users, cases)
+            made = (_escalations(users, cases) + _history(users, cases) + _paths(users, cases)
+                    + _procedure_paths(users, cases))
             report.append(f"demo escalations: {made} created")
         _allocated_workers_add()
         report.append(f"systemic issues: {_systemic_issues(users)} created")

@@ -38,7 +38,7 @@ def test_bristol_health_is_the_partnership_s_third_member_with_its_tiers():
 
 def test_the_stoke_social_worker_is_allocated_to_every_stoke_case_and_a_party_to_each_dispute():
     worker = User.objects.get(username="stoke-social-worker")
-    stoke = demo().filter(raising_organisation__slug="stoke")
+    stoke = demo().filter(ladder__slug="stoke-crm")  # Stoke 4; a concern about a CRM (Stoke 9) is between managers
     assert stoke.exists()
     assert not stoke.exclude(case__allocated_worker=worker).exists()
     assert Escalation.objects.visible_to(worker).filter(pk__in=stoke.values("pk")).count() == stoke.count()
@@ -109,3 +109,37 @@ def test_every_demo_person_in_an_organisation_holds_raised_or_sees_a_live_escala
 def test_the_legal_adviser_raised_one_that_the_team_manager_holds():
     raised = demo().get(raised_by__username="bexley-legal-adviser")
     assert raised.holder.username == "bexley-team-manager"
+
+
+def test_a_resolution_panel_convened_by_the_chair_with_three_agencies_and_a_representation():
+    from escalations.models import PanelMember
+
+    e = demo().filter(ladder__slug="multi-agency-resolution-panel", panel_members__isnull=False).distinct().get()
+    assert e.holder.username == "bristol-qap-chair" and e.ladder.stage(e.stage_index).panel
+    members = PanelMember.objects.filter(escalation=e).select_related("user__organisation")
+    assert {m.user.organisation.slug for m in members} == {"bs3", "bristol", "bristol-health"}
+    assert e.timeline.filter(action="note", actor__username="bs3-practitioner").exists()
+
+
+def test_debriefs_after_a_resolution():
+    from escalations.models import Debrief
+
+    debriefs = Debrief.objects.filter(escalation__case__reference="DEMO-BX-1005")
+    assert {d.by.username for d in debriefs} == {"bexley-practitioner", "bexley-service-manager"}
+    assert all(d.escalation.state == State.RESOLVED for d in debriefs)
+
+
+def test_a_concern_about_a_crm_named_on_raise_now_with_her_service_manager():
+    e = demo().get(ladder__slug="stoke-crm-concerns")
+    assert e.stage_index == 1 and e.holder.username == "stoke-service-manager"
+    assert e.timeline.filter(action="respond", actor__username="stoke-crm", stage_index=0).exists()
+
+
+def test_an_absence_with_cover_has_passed_the_absent_team_manager_s_stages_on():
+    from organisations.models import Absence
+
+    absence = Absence.objects.get(person__username="wiltshire-team-manager")
+    assert absence.cover.username == "wiltshire-service-manager" and absence.handed_over_at is not None
+    assert not demo().live().filter(holder=absence.person).exists()
+    handed = demo().filter(timeline__action="hand_over", timeline__actor__isnull=True).distinct()
+    assert handed.exists() and all(e.holder_id == absence.cover_id for e in handed.live())
