@@ -171,3 +171,30 @@ def test_the_same_address_in_another_organisation_is_someone_else(browser, peopl
     response = browser.sign_in("stoke", "practitioner")
     assert response.status_code == 403 and "You do not have an account" in response.content.decode()
     assert _signed_in_as(browser.client) is None
+
+
+def test_a_person_signed_in_through_the_provider_is_switched_off_by_scim_at_once(browser, bexley_sign_on, people):
+    """Sign in with the organisation's provider, then the organisation's SCIM client deactivates the person:
+    the live session ends on the next request (the stages a deactivated holder passes on: tests/scim)."""
+    from scim.services import scim_token_create
+
+    browser.sign_in("bexley", "practitioner")
+    assert browser.client.get(reverse("escalations:mine")).status_code == 200
+
+    key = scim_token_create(organisation=Organisation.objects.get(slug="bexley"), name="Entra ID")[1]
+    person = people["bexley-practitioner"]
+    response = browser.client.generic(
+        "PATCH", f"/scim/v2/Users/{person.pk}", content_type="application/scim+json",
+        data='{"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], '
+             '"Operations": [{"op": "replace", "path": "active", "value": false}]}',
+        HTTP_AUTHORIZATION=f"Bearer {key}",
+    )
+    assert response.status_code == 200 and response.json()["active"] is False
+
+    page = browser.client.get(reverse("escalations:mine"))
+    assert page.status_code == 302 and page["Location"].startswith(reverse("login"))
+    assert _signed_in_as(browser.client) is None
+    assert not User.objects.get(pk=person.pk).is_active
+    again = browser.sign_in("bexley", "practitioner")  # the provider's sign-in does not let them back
+    assert again.status_code == 403 and "Your account is switched off" in again.content.decode()
+    assert _signed_in_as(browser.client) is None
