@@ -162,7 +162,7 @@ def raise_start(request: HttpRequest) -> HttpResponse:
 def _preview_context(*, user, ladder, risk_level: str, preview) -> dict:
     """The preview of where it would go, with the words it needs: when a same-day deadline really falls,
     and whether the person who would hold it is the raiser's own manager."""
-    if preview is None or ladder is None:
+    if preview is None or ladder is None or preview.stage is None:  # no stage: the raise is refused (8.1)
         return {"preview": preview}
     same_day = None
     if not preview.in_receiving_organisation and user.organisation is not None:

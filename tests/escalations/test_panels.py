@@ -186,7 +186,7 @@ def test_parties_add_representations_as_notes_and_the_chair_records_the_panel_s_
     members = [people["bs3-nursery-manager"], people["bristol-head-of-service"], staff["third-lead"]]
     services.escalation_convene_panel(escalation=esc, actor=staff["chair"], members=members,
                                       meeting_at=TUESDAY_10AM + dt.timedelta(days=3))
-    raiser, past_holder = people["bs3-designated-safeguarding-lead"], people["bristol-social-worker"]
+    raiser, past_holder = people["bs3-designated-safeguarding-lead"], people["bristol-team-manager"]
     for party in (raiser, past_holder):
         services.escalation_add_note(escalation=esc, actor=party, note=f"Representation of {party.username}.")
     assert reload(esc).state == State.MEETING_ARRANGED
@@ -225,7 +225,7 @@ def test_the_page_offers_as_panel_members_exactly_the_eligible_non_parties(panel
     esc, staff = panel
     offered = set(panel_candidates(escalation=esc))
     assert offered == set(panel_members_eligible(esc))
-    assert people["bristol-social-worker"] not in offered  # a past holder
+    assert people["bristol-team-manager"] not in offered  # a past holder (stage 1: manager to manager)
     assert people["bs3-designated-safeguarding-lead"] not in offered  # the raiser
     assert staff["chair"] not in offered and people["bexley-director"] not in offered
     assert {people["bs3-nursery-manager"], people["bristol-head-of-service"], staff["third-lead"]} <= offered
