@@ -506,15 +506,15 @@ def _procedure_paths(users: dict[str, User], cases: dict[str, Case]) -> int:
     )
     services.escalation_add_note(escalation=e, actor=u("bs3-practitioner"),
                                  note="For the panel: the nursery's attendance and welfare records of this term.")
-    # 001: after the resolution, each party records what they learned.
-    resolved = Escalation.objects.filter(case__reference="DEMO-BX-1005", state="resolved").order_by("pk").first()
-    if resolved is not None:
-        services.escalation_record_debrief(
-            escalation=resolved, actor=u("bexley-practitioner"),
-            note="Bruising patterns go to a strategy discussion the same week; we raise it sooner next time.")
-        services.escalation_record_debrief(
-            escalation=resolved, actor=u("bexley-service-manager"),
-            note="Team managers are reminded that a pattern of minor injuries meets the threshold to discuss.")
+    # 001: after a resolution, the parties record what they learned (the holders of these two may still).
+    for reference, who, note in (
+        ("DEMO-BX-1005", "bexley-practitioner",
+         "Bruising patterns go to a strategy discussion the same week; we raise it sooner next time."),
+        ("DEMO-ST-2007", "stoke-crm", "Visit records are checked before conference, not after."),
+    ):
+        resolved = Escalation.objects.filter(case__reference=reference, state="resolved").order_by("pk").first()
+        if resolved is not None:
+            services.escalation_record_debrief(escalation=resolved, actor=u(who), note=note)
     # Stoke 9: a concern about a Conference and Review Manager, first with her, then with her Service Manager.
     e = services.escalation_raise(
         raised_by=u("stoke-team-manager"), case=cases["DEMO-ST-2003"], ladder=ladder["stoke-crm-concerns"],

@@ -124,8 +124,9 @@ def test_a_resolution_panel_convened_by_the_chair_with_three_agencies_and_a_repr
 def test_debriefs_after_a_resolution():
     from escalations.models import Debrief
 
-    debriefs = Debrief.objects.filter(escalation__case__reference="DEMO-BX-1005")
-    assert {d.by.username for d in debriefs} == {"bexley-practitioner", "bexley-service-manager"}
+    debriefs = Debrief.objects.filter(escalation__case__reference__in=["DEMO-BX-1005", "DEMO-ST-2007"])
+    assert {(d.escalation.case.reference, d.by.username) for d in debriefs} == {
+        ("DEMO-BX-1005", "bexley-practitioner"), ("DEMO-ST-2007", "stoke-crm")}
     assert all(d.escalation.state == State.RESOLVED for d in debriefs)
 
 
