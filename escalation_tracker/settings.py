@@ -55,6 +55,8 @@ SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# The load balancers whose X-Forwarded-For is believed (core/client.py): addresses or networks.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
 
 # --- Applications -------------------------------------------------------------------------------
 INSTALLED_APPS = [
