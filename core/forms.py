@@ -9,6 +9,7 @@ text input, textarea, select, radios, checkboxes, file upload, or a hidden input
 """
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
@@ -135,3 +136,33 @@ class ServiceErrorsMixin:
         """Put each message of a service's ValidationError on its field, or above the form."""
         for field, messages in exc.message_dict.items():
             self.add_error(field if field in self.fields else None, messages)  # type: ignore[attr-defined]
+
+
+def govuk_date(form: forms.Form, data: dict[str, Any], prefix: str, *, blank: str, incomplete: str,
+               unreal: str) -> dt.date | None:
+    """Read a GOV.UK date input (``<prefix>_day``, ``_month``, ``_year``) from ``data``.
+
+    Returns the date, or ``None`` with one message for the whole date on the day field, as the GOV.UK
+    date input pattern asks: ``blank`` when nothing is given, ``incomplete`` when a part is missing,
+    ``unreal`` when the parts are not numbers or not a date in the calendar.
+    """
+    names = [f"{prefix}_{part}" for part in ("day", "month", "year")]
+    parts = [(data.get(name) or "").strip() for name in names]
+    for name in names:
+        form.errors.pop(name, None)
+    message = None
+    if not any(parts):
+        message = blank
+    elif not all(parts):
+        message = incomplete
+    elif not all(part.isdigit() for part in parts):
+        message = unreal
+    elif len(parts[2]) != 4:
+        message = "The year must include 4 numbers"
+    if message is None:
+        try:
+            return dt.date(int(parts[2]), int(parts[1]), int(parts[0]))
+        except ValueError:
+            message = unreal
+    form.add_error(names[0], message)
+    return None

@@ -14,6 +14,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.module_loading import import_string
 
+from core.forms import govuk_date
 from core.text import TEXT_LIMIT
 from organisations.models import Organisation, User
 from policies import clock
@@ -410,27 +411,10 @@ def _clean_moment(spec_input: actions.Moment, form: ActionForm, data: dict) -> N
 
 
 def _moment_date(spec_input: actions.Moment, form: ActionForm, data: dict) -> dt.date | None:
-    names = [f"{spec_input.prefix}_{part}" for part in ("day", "month", "year")]
-    parts = [(data.get(name) or "").strip() for name in names]
-    for name in names:
-        form.errors.pop(name, None)  # one message for the whole date, as GOV.UK date inputs do
     what = spec_input.what
-    message = None
-    if not any(parts):
-        message = f"Enter the date of {what}"
-    elif not all(parts):
-        message = f"The date of {what} must include a day, month and year"
-    elif not all(part.isdigit() for part in parts):
-        message = f"The date of {what} must be a real date"
-    elif len(parts[2]) != 4:
-        message = "The year must include 4 numbers"
-    if message is None:
-        try:
-            return dt.date(int(parts[2]), int(parts[1]), int(parts[0]))
-        except ValueError:
-            message = f"The date of {what} must be a real date"
-    form.add_error(names[0], message)
-    return None
+    return govuk_date(form, data, spec_input.prefix, blank=f"Enter the date of {what}",
+                      incomplete=f"The date of {what} must include a day, month and year",
+                      unreal=f"The date of {what} must be a real date")
 
 
 def _moment_time(spec_input: actions.Moment, form: ActionForm, data: dict) -> dt.time | None:

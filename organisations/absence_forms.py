@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 
-from core.forms import ServiceErrorsMixin
+from core.forms import ServiceErrorsMixin, govuk_date
 
 from .absences import absence_cover_choices, absence_person_choices
 from .models import User
@@ -67,24 +67,9 @@ class AbsenceForm(ServiceErrorsMixin, forms.Form):
         return data
 
     def _date(self, prefix: str, what: str, data: dict[str, Any]) -> dt.date | None:
-        names = [f"{prefix}_{part}" for part in ("day", "month", "year")]
-        parts = [(data.get(name) or "").strip() for name in names]
-        message = None
-        if not any(parts):
-            message = f"Enter the {what} of the absence"
-        elif not all(parts):
-            message = f"The {what} must include a day, month and year"
-        elif not all(part.isdigit() for part in parts):
-            message = f"The {what} must be a real date"
-        elif len(parts[2]) != 4:
-            message = "The year must include 4 numbers"
-        if message is None:
-            try:
-                return dt.date(int(parts[2]), int(parts[1]), int(parts[0]))
-            except ValueError:
-                message = f"The {what} must be a real date"
-        self.add_error(names[0], message)
-        return None
+        return govuk_date(self, data, prefix, blank=f"Enter the {what} of the absence",
+                          incomplete=f"The {what} must include a day, month and year",
+                          unreal=f"The {what} must be a real date")
 
     def add_service_errors(self, exc) -> None:  # type: ignore[no-untyped-def]
         aliases = {"starts_on": "starts_day", "ends_on": "ends_day"}
