@@ -326,23 +326,26 @@ def case_get_or_create(*, organisation, reference: str, display_name: str = "", 
             organisation=organisation, reference=reference, display_name=display_name, created_by=created_by,
             allocated_worker=allocated_worker)
         if before is not None and before[1] != case.allocated_worker_id:
-            case_allocated_worker_follow(case=case, previous=None)
+            case_allocated_worker_follow(case=case, previous=None, by=created_by)
     return case, created
 
 
-def case_allocated_worker_change(*, case: Case, worker: User | None, now: dt.datetime | None = None) -> Case:
-    """Allocate the case to another worker (or to nobody), and make its live escalations follow."""
+def case_allocated_worker_change(*, case: Case, worker: User | None, by: User | None = None,
+                                 now: dt.datetime | None = None) -> Case:
+    """Allocate the case to another worker (or to nobody), and make its live escalations follow (``by``: who
+    changed it, where a person did; they are not told of their own change)."""
     with transaction.atomic():
         locked = Case.objects.select_for_update().select_related("allocated_worker").get(pk=case.pk)
         previous = locked.allocated_worker
         if (previous.pk if previous else None) == (worker.pk if worker else None):
             return locked
         case_services.case_allocated_worker_set(case=locked, worker=worker)
-        case_allocated_worker_follow(case=locked, previous=previous, now=now)
+        case_allocated_worker_follow(case=locked, previous=previous, by=by, now=now)
     return locked
 
 
-def case_allocated_worker_follow(*, case: Case, previous: User | None, now: dt.datetime | None = None) -> list[int]:
+def case_allocated_worker_follow(*, case: Case, previous: User | None, by: User | None = None,
+                                 now: dt.datetime | None = None) -> list[int]:
     """The case's allocated worker changed (from ``previous``): on each live escalation of it whose ladder makes
     the worker a party (Stoke 4, CONTRACT 8.2), the new worker becomes that party and is told, the previous
     one a former party, with a timeline entry whose actor is the system. Returns the escalations changed."""
@@ -371,7 +374,8 @@ def case_allocated_worker_follow(*, case: Case, previous: User | None, now: dt.d
             esc.version += 1
             esc.save(update_fields=["version"])
             events.timeline_add(events.allocated_worker_changed(esc, previous=former, worker=worker, at=now))
-            notify(kind=Kind.ALLOCATED_WORKER_CHANGED, escalation=esc, discriminator=f"to{worker.pk if worker else 0}")
+            notify(kind=Kind.ALLOCATED_WORKER_CHANGED, escalation=esc, actor=by,
+                   discriminator=f"to{worker.pk if worker else 0}")
             changed.append(esc.pk)
     return changed
 

@@ -166,6 +166,10 @@ def message_for_reader(kind: str, escalation, *, actor=None, reader: Reader) -> 
         return (f"{who} convened the resolution panel on {ref}; it meets at {meeting}. The parties add their "
                 "representations as notes on the escalation.")
     if kind == Kind.ALLOCATED_WORKER_CHANGED:
+        worker = escalation.case.allocated_worker
+        if part == "raiser" or worker is None:
+            now_with = worker.display_name if worker is not None else "nobody"
+            return f"The case of {ref} is now allocated to {now_with}. {holder} holds it at {stage}, due by {due}."
         return (f"The case of {ref} is now allocated to you, so you are a party to this escalation: it is with "
                 f"{holder} at {stage}, due by {due}. Read it; you are told of each step.")
     if kind == Kind.REASSIGNED:

@@ -68,7 +68,10 @@ def test_a_new_allocated_worker_becomes_the_party_who_acts_and_is_told(stoke, pe
     esc = reload(escalation)
     assert esc.participants.get(user=newcomer).reason == "allocated_worker"
     assert Escalation.objects.visible_to(newcomer).filter(pk=esc.pk).exists()
-    assert told(Kind.ALLOCATED_WORKER_CHANGED, esc) == {"stoke-social-worker-2"}
+    assert told(Kind.ALLOCATED_WORKER_CHANGED, esc) == {"stoke-social-worker-2", "stoke-crm"}  # Stoke 7: the CRM
+    crm_words = Notification.objects.get(escalation=esc, kind=Kind.ALLOCATED_WORKER_CHANGED,
+                                         recipient__username="stoke-crm").message
+    assert "is now allocated to" in crm_words and "allocated to you" not in crm_words
     entry = esc.timeline.get(action="allocated_worker_changed")
     assert entry.actor is None and entry.params == {"from": "stoke-social-worker", "to": "stoke-social-worker-2"}
     assert esc.version == before + 1
@@ -120,11 +123,11 @@ def test_a_known_case_given_its_first_worker_through_registration_draws_them_in(
     )
     assert not escalation.participants.filter(reason="allocated_worker").exists()
     again, created = services.case_get_or_create(organisation=crm.organisation, reference="ST-MOVE-2",
-                                                 allocated_worker=people["stoke-social-worker"])
+                                                 allocated_worker=people["stoke-social-worker"], created_by=crm)
     assert not created and again.allocated_worker == people["stoke-social-worker"]
     esc = reload(escalation)
     assert esc.participants.get(user=people["stoke-social-worker"]).reason == "allocated_worker"
-    assert told(Kind.ALLOCATED_WORKER_CHANGED, esc) == {"stoke-social-worker"}
+    assert told(Kind.ALLOCATED_WORKER_CHANGED, esc) == {"stoke-social-worker"}  # the CRM registered it: she knows
     assert esc.timeline.get(action="allocated_worker_changed").params["from"] is None
 
 
