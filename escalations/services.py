@@ -313,8 +313,8 @@ FORMER_ALLOCATED_WORKER = "former_allocated_worker"
 _KEPT_REASONS = {"raiser", "holder", CONCERNED, "mediator", "panel"}
 
 
-def case_get_or_create(*, organisation, reference: str, display_name: str = "", created_by=None,
-                       allocated_worker: User | None = None) -> tuple[Case, bool]:
+def case_get_or_create(*, organisation: Organisation, reference: str, display_name: str = "",
+                       created_by: User | None = None, allocated_worker: User | None = None) -> tuple[Case, bool]:
     """Register or find a case (``cases.services.case_get_or_create``); where that gives a known case its
     first allocated worker, its live escalations follow (``case_allocated_worker_follow``)."""
     with transaction.atomic():
@@ -335,7 +335,7 @@ def case_allocated_worker_change(*, case: Case, worker: User | None, by: User | 
     """Allocate the case to another worker (or to nobody), and make its live escalations follow (``by``: who
     changed it, where a person did; they are not told of their own change)."""
     with transaction.atomic():
-        locked = Case.objects.select_for_update().select_related("allocated_worker").get(pk=case.pk)
+        locked: Case = Case.objects.select_for_update().select_related("allocated_worker").get(pk=case.pk)
         previous = locked.allocated_worker
         if (previous.pk if previous else None) == (worker.pk if worker else None):
             return locked
@@ -350,7 +350,9 @@ def case_allocated_worker_follow(*, case: Case, previous: User | None, by: User 
     the worker a party (Stoke 4, CONTRACT 8.2), the new worker becomes that party and is told, the previous
     one a former party, with a timeline entry whose actor is the system. Returns the escalations changed."""
     now = now or timezone.now()
-    worker = case.allocated_worker if case.allocated_worker_id and case.allocated_worker.is_active else None
+    worker: User | None = case.allocated_worker
+    if worker is not None and not worker.is_active:
+        worker = None
     ids = list(Escalation.objects.filter(case=case, state__in=LIVE_STATES, ladder__allocated_worker_is_party=True)
                .order_by("pk").values_list("pk", flat=True))
     changed: list[int] = []
