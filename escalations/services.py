@@ -41,6 +41,7 @@ from .holders import (
     holder_may_take,
     holder_organisation,
     panel_chair_find,
+    panel_chairs_eligible,
 )
 from .models import (
     LIVE_STATES,
@@ -125,12 +126,20 @@ def stage_enter(*, escalation: Escalation, index: int, now: dt.datetime, working
     ladder = escalation.ladder
     stage = ladder.stage(index)
     on = clock.local(now).date()
-    holder = panel_chair_find(stage=stage, ladder=ladder, on=on, absent_ids=absent_ids) if stage.panel else holder_find(
-        stage=stage, raised_by=escalation.raised_by,
-        raising_organisation=escalation.raising_organisation,
-        receiving_organisation=escalation.receiving_organisation,
-        holder=holder, line_of=_line_of(escalation, index), on=on, absent_ids=absent_ids,
-    )
+    if stage.panel and holder is not None:  # a named chair (a vice-chair while the chair is away), where here
+        if not any(chair.pk == holder.pk for chair in panel_chairs_eligible(ladder=ladder, on=on,
+                                                                              exclude={escalation.raised_by_id})):
+            raise ValidationError({"holder": [
+                "Choose a QA&P chair of the partnership who is not away: the resolution panel's stage is theirs."]})
+    elif stage.panel:
+        holder = panel_chair_find(stage=stage, ladder=ladder, on=on, absent_ids=absent_ids)
+    else:
+        holder = holder_find(
+            stage=stage, raised_by=escalation.raised_by,
+            raising_organisation=escalation.raising_organisation,
+            receiving_organisation=escalation.receiving_organisation,
+            holder=holder, line_of=_line_of(escalation, index), on=on, absent_ids=absent_ids,
+        )
     if holder is None and require_holder and stage.panel:
         raise ActionConflict(f"The partnership has no QA&P chair here to convene '{stage.name}' (every one is "
                              "away, or there is none). Ask an administrator to add one.")

@@ -294,3 +294,19 @@ def test_the_panel_stage_s_candidates_and_who_may_take_it(people, vice_chair, tu
                            recorded_by=chair, cover=vice_chair)
     assert panel_chair_find(stage=stage, ladder=escalation.ladder) == vice_chair
 
+
+
+def test_a_named_vice_chair_takes_the_panel_stage_and_anyone_else_named_is_refused(people, vice_chair, tuesday):
+    from tests.factories import bristol_third_agency, raise_for_test
+
+    bristol_third_agency()
+    raiser = people["bs3-designated-safeguarding-lead"]
+    escalation = raise_for_test(people={raiser.username: raiser}, username=raiser.username,
+                                ladder_slug="multi-agency-resolution-panel", receiving="bristol")
+    with pytest.raises(ValidationError) as error:
+        services.escalation_skip(escalation=escalation, actor=raiser, to_stage=3, reason="Stuck.",
+                                 holder=people["bristol-head-of-service"])
+    assert "holder" in error.value.message_dict
+    assert reload(escalation).stage_index == escalation.stage_index
+    esc = services.escalation_skip(escalation=escalation, actor=raiser, to_stage=3, reason="Stuck.", holder=vice_chair)
+    assert esc.holder == vice_chair and esc.stage.panel
