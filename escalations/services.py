@@ -344,7 +344,7 @@ def case_allocated_worker_change(*, case: Case, worker: User | None, by: User | 
     """Allocate the case to another worker (or to nobody), and make its live escalations follow (``by``: who
     changed it, where a person did; they are not told of their own change)."""
     with transaction.atomic():
-        locked: Case = Case.objects.select_for_update().select_related("allocated_worker").get(pk=case.pk)
+        locked: Case = Case.objects.select_for_update(of=("self",)).select_related("allocated_worker").get(pk=case.pk)
         previous = locked.allocated_worker
         if (previous.pk if previous else None) == (worker.pk if worker else None):
             return locked
