@@ -39,3 +39,18 @@ def case_get_or_create(*, organisation, reference: str, display_name: str = "", 
         case.allocated_worker = allocated_worker
         case.save(update_fields=["allocated_worker"])
     return case, created
+
+
+def case_allocated_worker_set(*, case: Case, worker) -> Case:
+    """Allocate the case to ``worker`` (an active member of its organisation's staff), or to nobody (None).
+
+    Only the case changes here: ``escalations.services.case_allocated_worker_change`` is the door that also
+    makes its live escalations follow.
+    """
+    if worker is not None and (not worker.is_active or worker.organisation_id != case.organisation_id
+                               or worker.is_board_user or worker.is_administrator):
+        raise ValidationError({"allocated_worker": [
+            "Choose an active member of the case's organisation's staff as the allocated worker."]})
+    case.allocated_worker = worker
+    case.save(update_fields=["allocated_worker"])
+    return case

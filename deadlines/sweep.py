@@ -229,6 +229,8 @@ def _decide_stage(esc: Escalation, *, now: dt.datetime, arranged_at: dict[int, d
         decided.outcomes.append((esc.pk, MEETING_IN_TIME,
                                  f"deadline of {clock_words(missed)} passed; a meeting was arranged in time"))
         return
+    # A meeting was arranged, but for after the deadline or only once it had passed: the entry says so.
+    late_meeting = esc.meeting_at if esc.state == State.MEETING_ARRANGED else None
     ladder = esc.ladder
     rule = ladder.rule_for(esc.risk_level)
     nxt = esc.next_stage_index()
@@ -242,7 +244,8 @@ def _decide_stage(esc: Escalation, *, now: dt.datetime, arranged_at: dict[int, d
             cache.absent_ids = Absence.objects.absent_ids(clock.local(now).date())
         previous = stage_enter(escalation=esc, index=nxt, now=now, require_holder=False, absent_ids=cache.absent_ids)
         decided.actions.append(DeadlineAdvanced(esc, from_state=before, from_stage_name=from_stage.name,
-                                                previous_holder=previous, missed=missed))
+                                                previous_holder=previous, missed=missed,
+                                                late_meeting=late_meeting))
         holder = esc.holder.username if esc.holder is not None else "nobody (no one holds the role)"
         decided.outcomes.append((esc.pk, ADVANCED, f"advanced to stage {nxt} ({esc.stage.name}), held by {holder}, "
                                                    f"due {clock_words(esc.stage_deadline)}"))
@@ -250,7 +253,7 @@ def _decide_stage(esc: Escalation, *, now: dt.datetime, arranged_at: dict[int, d
     decided.actions.append(DeadlineMissed(
         esc, missed=missed, rule=rule.on_missed_deadline,
         next_stage_name=next_stage.name if next_stage is not None and next_is_open else None,
-        tell_psw=rule.on_missed_deadline == MissedDeadlineAction.ADVANCE,
+        tell_psw=rule.on_missed_deadline == MissedDeadlineAction.ADVANCE, late_meeting=late_meeting,
     ))
     decided.outcomes.append((esc.pk, NOTIFIED, f"deadline of {clock_words(missed)} missed at stage {esc.stage_index} "
                                                f"({esc.stage.name}): "

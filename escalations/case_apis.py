@@ -11,7 +11,6 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from cases.models import Case
-from cases.services import case_get_or_create
 from core.api import (
     InputSerializer,
     LondonDateTimeField,
@@ -23,6 +22,7 @@ from core.api import (
 from organisations.models import User
 
 from .cases import case_list_visible
+from .services import case_get_or_create
 
 
 class CaseFilter(filters.FilterSet):

@@ -44,6 +44,7 @@ class Action:
     AUTO_ADVANCE = "auto_advance"
     OVERALL_DEADLINE_MISSED = "overall_deadline_missed"
     LADDER_VERSION_CHANGED = "ladder_version_changed"
+    ALLOCATED_WORKER_CHANGED = "allocated_worker_changed"
 
 
 # The words of the entries no action writes; an action's entry is named by its spec (``actions.logged_as``).
@@ -55,6 +56,7 @@ ACTION_LABELS = {
     Action.HAND_OVER: "Passed on (holder away or left)",
     Action.OVERALL_DEADLINE_MISSED: "Overall timescale missed",
     Action.LADDER_VERSION_CHANGED: "Procedure edited",
+    Action.ALLOCATED_WORKER_CHANGED: "Allocated worker changed",
 }
 
 
@@ -203,6 +205,21 @@ def handed_over(escalation: Escalation, *, reason: str, previous_holder: User, a
                                   "absence": absence_id})
 
 
+def allocated_worker_changed(escalation: Escalation, *, previous: User | None, worker: User | None,
+                             at: dt.datetime | None = None) -> TimelineEntry:
+    """The case was allocated to another worker after the raise (Stoke 4): the new worker is the party who
+    may act at the informal stage and is told of each step; the previous one no longer is (actor: the system)."""
+    if worker is not None:
+        note = f"The case is now allocated to {worker.display_name}, who is a party to this escalation from now on"
+        note += f" in place of {previous.display_name}." if previous is not None else "."
+    else:
+        note = (f"The case is no longer allocated to {previous.display_name}." if previous is not None
+                else "The case has no allocated worker.")
+    return timeline_entry(escalation, action=Action.ALLOCATED_WORKER_CHANGED, from_state=escalation.state, at=at,
+                          note=note, params={"from": previous.username if previous is not None else None,
+                                             "to": worker.username if worker is not None else None})
+
+
 def note_added(escalation: Escalation, *, actor: User, note: str) -> TimelineEntry:
     return timeline_entry(escalation, action=Action.NOTE, from_state=escalation.state, actor=actor, note=note)
 
@@ -214,31 +231,47 @@ def attachment_added(escalation: Escalation, *, actor: User, attachment_id: int,
 
 
 # --- the deadline clock's (actor empty: the system) ----------------------------------------------------
+def _no_meeting_in_time(missed: dt.datetime, late_meeting: dt.datetime | None, where: str = "") -> str:
+    """How the deadline passed: with no meeting arranged, or with one that does not count (CONTRACT 8.4)."""
+    deadline = f"The deadline of {clock_words(missed)}{where}"
+    if late_meeting is None:
+        return f"{deadline} passed with no meeting arranged"
+    if late_meeting > missed:
+        return (f"{deadline} passed: the meeting was arranged for {clock_words(late_meeting)}, after the deadline, "
+                "so it does not stop the clock")
+    return f"{deadline} passed: the meeting was arranged only after the deadline, so it does not stop the clock"
+
+
 def deadline_missed(escalation: Escalation, *, missed: dt.datetime, rule: str, next_stage_name: str | None,
-                    at: dt.datetime) -> TimelineEntry:
-    """The stage deadline passed with no meeting arranged; ``next_stage_name`` None: the last stage."""
+                    at: dt.datetime, late_meeting: dt.datetime | None = None) -> TimelineEntry:
+    """The stage deadline passed with no meeting arranged in time (``late_meeting``: the one arranged too late);
+    ``next_stage_name`` None: the last stage."""
+    passed = _no_meeting_in_time(missed, late_meeting)
     if next_stage_name is not None:
-        note = (f"The deadline of {clock_words(missed)} passed with no meeting arranged. The raiser may proceed "
-                f"to the next level ({next_stage_name}); the holder is reminded.")
+        note = (f"{passed}. The raiser may proceed to the next level ({next_stage_name}); the holder is "
+                "reminded.")
     else:
-        note = (f"The deadline of {clock_words(missed)} passed with no meeting arranged. There is no further "
-                "stage to move to: the holder, the raiser and the principal social worker are told.")
+        note = (f"{passed}. There is no further stage to move to: the holder, the raiser and the principal social "
+                "worker are told.")
+    params = {"deadline": missed.isoformat(), "rule": rule, "last_stage": next_stage_name is None}
+    if late_meeting is not None:
+        params["late_meeting"] = late_meeting.isoformat()
     return timeline_entry(escalation, action=Action.DEADLINE_MISSED, from_state=escalation.state, note=note, at=at,
-                          params={"deadline": missed.isoformat(), "rule": rule,
-                                  "last_stage": next_stage_name is None})
+                          params=params)
 
 
 def auto_advanced(escalation: Escalation, *, from_state: str, from_stage_name: str, missed: dt.datetime,
-                  at: dt.datetime) -> TimelineEntry:
-    """The clock moved it to its next stage (after ``stage_enter``): where to, and who holds it."""
-    return timeline_entry(
-        escalation, action=Action.AUTO_ADVANCE, from_state=from_state, at=at,
-        note=f"The deadline of {clock_words(missed)} at {from_stage_name} passed with no meeting arranged: "
-             f"moved to {escalation.stage.name}.",
-        params={"to_stage": escalation.stage_index,
-                "holder": escalation.holder.username if escalation.holder is not None else None,
-                "missed_deadline": missed.isoformat()},
-    )
+                  at: dt.datetime, late_meeting: dt.datetime | None = None) -> TimelineEntry:
+    """The clock moved it to its next stage (after ``stage_enter``): where to, and who holds it
+    (``late_meeting``: a meeting arranged too late to stop the clock, CONTRACT 8.4)."""
+    params: dict[str, Any] = {"to_stage": escalation.stage_index,
+                              "holder": escalation.holder.username if escalation.holder is not None else None,
+                              "missed_deadline": missed.isoformat()}
+    if late_meeting is not None:
+        params["late_meeting"] = late_meeting.isoformat()
+    note = f"{_no_meeting_in_time(missed, late_meeting, f' at {from_stage_name}')}: moved to {escalation.stage.name}."
+    return timeline_entry(escalation, action=Action.AUTO_ADVANCE, from_state=from_state, at=at, note=note,
+                          params=params)
 
 
 def overall_deadline_missed(escalation: Escalation, *, days: int | None, at: dt.datetime) -> TimelineEntry:

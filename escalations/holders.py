@@ -196,7 +196,10 @@ def holder_find(*, stage: Stage, raised_by: User, raising_organisation: Organisa
 def holder_candidates(*, stage: Stage, raised_by: User, raising_organisation: Organisation,
                       receiving_organisation: Organisation | None = None, exclude: Collection[int] = (),
                       on: dt.date | None = None) -> list[User]:
-    """Everyone who may be named as the stage's holder (the pages' "who should hold it" choice)."""
+    """Everyone who may be named as the stage's holder (the pages' "who should hold it" choice); for a
+    resolution panel's stage, the partnership's QA&P chairs who are not away (``panel_chairs_eligible``)."""
+    if stage.panel:
+        return panel_chairs_eligible(ladder=stage.ladder, exclude={raised_by.pk, *exclude}, on=on)
     organisation = holder_organisation(
         stage=stage, raising_organisation=raising_organisation, receiving_organisation=receiving_organisation
     )
@@ -230,7 +233,13 @@ def holder_may_take(*, user: User, stage: Stage, organisation: Organisation, hol
     Eligible: an active person of the stage's organisation with the stage's role (or a role of its
     tier), or the holder's own line manager; never the holder, never the raiser or someone the
     raiser manages (CONTRACT section 8.1), and never someone away on ``day`` (today by default).
+    A resolution panel's stage is the partnership's: only another of its QA&P chairs may take it
+    (``panel_chairs_eligible``).
     """
+    if stage.panel:
+        exclude = {pk for pk in (getattr(holder, "pk", None), getattr(raised_by, "pk", None)) if pk is not None}
+        return any(chair.pk == user.pk for chair in panel_chairs_eligible(ladder=stage.ladder, exclude=exclude,
+                                                                           on=day))
     if not user.is_active or user.organisation_id != organisation.pk:
         return False
     if holder is not None and user.pk == holder.pk:
@@ -246,9 +255,49 @@ def holder_may_take(*, user: User, stage: Stage, organisation: Organisation, hol
     return manager is not None and manager.pk == user.pk
 
 
-def panel_chair_find(*, stage: Stage, ladder: Ladder) -> User | None:
-    """The holder of a resolution panel's stage (CONTRACT 8.2): the QA&P chair of the ladder's partnership."""
+# --- the resolution panel's stage ----------------------------------------------------------------------
+# 001: "If the Board convenes a Resolution Panel": the panel is the partnership's, convened and chaired by
+# its QA&P sub-group chair (CONTRACT 8.2), who is independent of every agency that disagrees (Wiltshire 3c:
+# nobody from the sub-group is a case decision-maker). So the stage never passes to an agency's own
+# managers, nor to a board member (who sees aggregates only): while the chair is away it is held by another
+# QA&P chair of the same partnership (a vice-chair), the one the chair's absence names as cover first.
+def panel_chairs_eligible(*, ladder: Ladder, exclude: Collection[int] = (), on: dt.date | None = None,
+                          absent_ids: Collection[int] | None = None) -> list[User]:
+    """The partnership's active QA&P chairs who may hold its resolution panel's stage on ``on`` (today):
+    not away, not among ``exclude`` (the person handing it over, the raiser), in the order they were added."""
+    chairs = list(User.objects.filter(role=Role.QAP_CHAIR, partnership__in=ladder.partnership_ids(), is_active=True)
+                  .exclude(pk__in=list(exclude)).order_by("pk"))
+    if not chairs:
+        return []
+    if absent_ids is None:
+        absent_ids = Absence.objects.on(on or _today()).filter(person__in=chairs).values_list("person_id", flat=True)
+    away = set(absent_ids)
+    return [chair for chair in chairs if chair.pk not in away]
+
+
+def panel_chair_find(*, stage: Stage, ladder: Ladder, on: dt.date | None = None,
+                     absent_ids: Collection[int] | None = None, cover: User | None = None,
+                     exclude: Collection[int] = ()) -> User | None:
+    """The holder of a resolution panel's stage (CONTRACT 8.2): the QA&P chair of the ladder's partnership.
+
+    Where the chair is away (CONTRACT 8.5), the cover their absence names if that cover is another QA&P chair
+    of the partnership who is here, else any such chair who is here; None where every chair is away (the stage
+    cannot be convened by anyone else). ``cover``: the cover to try first (a hand-over names it).
+    """
     if not stage.panel:
         return None
-    return (User.objects.filter(role=Role.QAP_CHAIR, partnership__in=ladder.partnership_ids(), is_active=True)
-            .order_by("pk").first())
+    day = on or _today()
+    present = panel_chairs_eligible(ladder=ladder, exclude=exclude, on=day, absent_ids=absent_ids)
+    first = (User.objects.filter(role=Role.QAP_CHAIR, partnership__in=ladder.partnership_ids(), is_active=True)
+             .exclude(pk__in=list(exclude)).order_by("pk").first())
+    if first is None:
+        return None
+    if any(chair.pk == first.pk for chair in present):
+        return first
+    covers = [cover] if cover is not None else []
+    covers += [absence.cover for absence in Absence.objects.on(day).filter(person=first, cover__isnull=False)
+               .select_related("cover")]
+    for candidate in covers:
+        if candidate is not None and any(chair.pk == candidate.pk for chair in present):
+            return candidate
+    return present[0] if present else None

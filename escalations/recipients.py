@@ -85,6 +85,9 @@ RECIPIENTS: dict[str, tuple[str, ...]] = {
     Kind.PANEL_CONVENED: (PANEL, PARTICIPANTS),
     # Absence cover: the old and the new holder, and the raiser, who should know who holds it now.
     Kind.REASSIGNED: (HOLDER, PREVIOUS_HOLDER, RAISER),
+    # Stoke 4: the case's new allocated worker is a party from now on (``EVERY_STEP`` tells them of every other
+    # event); Stoke 7: the Conference and Review Manager who raised it is told of a change of allocated worker.
+    Kind.ALLOCATED_WORKER_CHANGED: (ALLOCATED_WORKER, RAISER),
     # Sent by the deadline clock before a deadline falls.
     Kind.DEADLINE_REMINDER: (HOLDER,),
 }

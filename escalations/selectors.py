@@ -345,4 +345,9 @@ def escalation_actions_available(*, user: User, escalation: Escalation,
     order): allowed by its state and ladder (the transition's ``can_proceed``) and to them (the permission)."""
     names = among if among is not None else tuple(ACTIONS)
     specs = [ACTIONS[name] for name in names]
-    return [spec for spec in specs if spec.may_proceed(escalation) and user.has_perm(spec.permission, escalation)]
+    available = [spec for spec in specs if spec.may_proceed(escalation) and user.has_perm(spec.permission, escalation)]
+    if any(spec.name == "record_debrief" for spec in available) and Debrief.objects.filter(
+            escalation=escalation, by=user).exists():
+        # Each party records one debrief (001, CONTRACT 8.3): not offered again to one who has.
+        available = [spec for spec in available if spec.name != "record_debrief"]
+    return available

@@ -20,6 +20,7 @@ from django.db.models import F
 from django.utils import timezone
 from django_fsm import ConcurrentTransition
 
+from cases import services as case_services
 from cases.models import Case
 from core.errors import ActionConflict, ActionNotPermitted, EscalationError  # noqa: F401 (callers catch them here)
 from core.text import TEXT_LIMIT
@@ -40,6 +41,7 @@ from .holders import (
     holder_may_take,
     holder_organisation,
     panel_chair_find,
+    panel_chairs_eligible,
 )
 from .models import (
     LIVE_STATES,
@@ -123,15 +125,24 @@ def stage_enter(*, escalation: Escalation, index: int, now: dt.datetime, working
     """
     ladder = escalation.ladder
     stage = ladder.stage(index)
-    holder = panel_chair_find(stage=stage, ladder=ladder) if stage.panel else holder_find(
-        stage=stage, raised_by=escalation.raised_by,
-        raising_organisation=escalation.raising_organisation,
-        receiving_organisation=escalation.receiving_organisation,
-        holder=holder, line_of=_line_of(escalation, index), on=clock.local(now).date(), absent_ids=absent_ids,
-    )
+    on = clock.local(now).date()
+    if stage.panel and holder is not None:  # a named chair (a vice-chair while the chair is away), where here
+        if not any(chair.pk == holder.pk for chair in panel_chairs_eligible(ladder=ladder, on=on,
+                                                                              exclude={escalation.raised_by_id})):
+            raise ValidationError({"holder": [
+                "Choose a QA&P chair of the partnership who is not away: the resolution panel's stage is theirs."]})
+    elif stage.panel:
+        holder = panel_chair_find(stage=stage, ladder=ladder, on=on, absent_ids=absent_ids)
+    else:
+        holder = holder_find(
+            stage=stage, raised_by=escalation.raised_by,
+            raising_organisation=escalation.raising_organisation,
+            receiving_organisation=escalation.receiving_organisation,
+            holder=holder, line_of=_line_of(escalation, index), on=on, absent_ids=absent_ids,
+        )
     if holder is None and require_holder and stage.panel:
-        raise ActionConflict(f"The partnership has no QA&P chair to convene '{stage.name}'. Ask an administrator "
-                             "to add one.")
+        raise ActionConflict(f"The partnership has no QA&P chair here to convene '{stage.name}' (every one is "
+                             "away, or there is none). Ask an administrator to add one.")
     if holder is None and require_holder:
         organisation = holder_organisation(
             stage=stage, raising_organisation=escalation.raising_organisation,
@@ -302,6 +313,84 @@ def escalation_raise(
     return escalation
 
 
+# --- the case's allocated worker ---------------------------------------------------------------------
+# A former allocated worker keeps their participant row under this reason: they still see the escalation
+# they were a party to (as a past holder does), but they are no longer told of each step and may no longer
+# act at the informal stage (``rules.is_allocated_worker_here`` reads the case).
+FORMER_ALLOCATED_WORKER = "former_allocated_worker"
+# Participant reasons that say more than "allocated worker" (the rules read them): never overwritten.
+_KEPT_REASONS = {"raiser", "holder", CONCERNED, "mediator", "panel"}
+
+
+def case_get_or_create(*, organisation: Organisation, reference: str, display_name: str = "",
+                       created_by: User | None = None, allocated_worker: User | None = None) -> tuple[Case, bool]:
+    """Register or find a case (``cases.services.case_get_or_create``); where that gives a known case its
+    first allocated worker, its live escalations follow (``case_allocated_worker_follow``)."""
+    with transaction.atomic():
+        before = None
+        if allocated_worker is not None:
+            before = Case.objects.filter(organisation=organisation, reference=(reference or "").strip()).values_list(
+                "pk", "allocated_worker_id").first()
+        case, created = case_services.case_get_or_create(
+            organisation=organisation, reference=reference, display_name=display_name, created_by=created_by,
+            allocated_worker=allocated_worker)
+        if before is not None and before[1] != case.allocated_worker_id:
+            case_allocated_worker_follow(case=case, previous=None, by=created_by)
+    return case, created
+
+
+def case_allocated_worker_change(*, case: Case, worker: User | None, by: User | None = None,
+                                 now: dt.datetime | None = None) -> Case:
+    """Allocate the case to another worker (or to nobody), and make its live escalations follow (``by``: who
+    changed it, where a person did; they are not told of their own change)."""
+    with transaction.atomic():
+        locked: Case = Case.objects.select_for_update(of=("self",)).select_related("allocated_worker").get(pk=case.pk)
+        previous = locked.allocated_worker
+        if (previous.pk if previous else None) == (worker.pk if worker else None):
+            return locked
+        case_services.case_allocated_worker_set(case=locked, worker=worker)
+        case_allocated_worker_follow(case=locked, previous=previous, by=by, now=now)
+    return locked
+
+
+def case_allocated_worker_follow(*, case: Case, previous: User | None, by: User | None = None,
+                                 now: dt.datetime | None = None) -> list[int]:
+    """The case's allocated worker changed (from ``previous``): on each live escalation of it whose ladder makes
+    the worker a party (Stoke 4, CONTRACT 8.2), the new worker becomes that party and is told, the previous
+    one a former party, with a timeline entry whose actor is the system. Returns the escalations changed."""
+    now = now or timezone.now()
+    worker: User | None = case.allocated_worker
+    if worker is not None and not worker.is_active:
+        worker = None
+    ids = list(Escalation.objects.filter(case=case, state__in=LIVE_STATES, ladder__allocated_worker_is_party=True)
+               .order_by("pk").values_list("pk", flat=True))
+    changed: list[int] = []
+    for pk in ids:
+        with _changing(pk, actor=None, action="add_note") as esc:
+            rows = {row.user_id: row for row in Participant.objects.filter(escalation=esc)}
+            was = next((row for row in rows.values() if row.reason == ALLOCATED_WORKER), None)
+            if worker is not None and was is not None and was.user_id == worker.pk:
+                continue
+            former = was.user if was is not None else previous
+            if was is not None:
+                was.reason = FORMER_ALLOCATED_WORKER
+                was.save(update_fields=["reason"])
+            if worker is not None and worker.pk != esc.raised_by_id:  # nobody answers their own challenge
+                row = rows.get(worker.pk)
+                if row is None:
+                    Participant.objects.create(escalation=esc, user=worker, reason=ALLOCATED_WORKER)
+                elif row.reason not in _KEPT_REASONS:
+                    row.reason = ALLOCATED_WORKER
+                    row.save(update_fields=["reason"])
+            esc.version += 1
+            esc.save(update_fields=["version"])
+            events.timeline_add(events.allocated_worker_changed(esc, previous=former, worker=worker, at=now))
+            notify(kind=Kind.ALLOCATED_WORKER_CHANGED, escalation=esc, actor=by,
+                   discriminator=f"to{worker.pk if worker else 0}")
+            changed.append(esc.pk)
+    return changed
+
+
 # --- the holder's actions ----------------------------------------------------------------------------
 def escalation_arrange_meeting(*, escalation: Escalation, actor: User, meeting_at: dt.datetime,
                                expected_version: int | None = None) -> Escalation:
@@ -362,6 +451,11 @@ def escalation_reassign(*, escalation: Escalation, actor: User, new_holder: User
             raise ValidationError({"new_holder": ["This person already holds it."]})
         if not holder_may_take(user=new_holder, stage=stage, organisation=organisation, holder=esc.holder,
                                raised_by=esc.raised_by):
+            if stage.panel:
+                raise ValidationError({"new_holder": [
+                    "Choose another QA&P chair of the partnership who is not away: the resolution panel's stage is "
+                    "the partnership's."
+                ]})
             role = stage.responsible.replace("_", " ")
             raise ValidationError({"new_holder": [
                 f"Choose an active {role} in {organisation.name}, or the holder's line manager, who is not away "
@@ -397,6 +491,9 @@ def _hand_over_to(esc: Escalation, *, person: User, cover: User | None, day: dt.
 
     if may_take(cover):
         return cover, True
+    if stage.panel:  # the partnership's stage: another QA&P chair, never an agency's manager
+        chair = panel_chair_find(stage=stage, ladder=esc.ladder, on=day, exclude={person.pk})
+        return (chair, False) if may_take(chair) else (None, False)
     found = holder_find(stage=stage, raised_by=esc.raised_by, raising_organisation=esc.raising_organisation,
                         receiving_organisation=esc.receiving_organisation, exclude={person.pk})
     if may_take(found):
@@ -705,6 +802,7 @@ class DeadlineAdvanced:
     from_stage_name: str
     previous_holder: User | None
     missed: dt.datetime
+    late_meeting: dt.datetime | None = None  # a meeting arranged too late to stop the clock (CONTRACT 8.4)
 
 
 @dataclass(frozen=True)
@@ -721,6 +819,7 @@ class DeadlineMissed:
     rule: str
     next_stage_name: str | None
     tell_psw: bool
+    late_meeting: dt.datetime | None = None  # a meeting arranged too late to stop the clock (CONTRACT 8.4)
 
 
 @dataclass(frozen=True)
@@ -786,13 +885,14 @@ def escalations_deadline_actions_apply(*, actions: list[DeadlineAction], now: dt
                 holders.append(Participant(escalation=esc, user=esc.holder, reason="holder"))
             entries.append(events.auto_advanced(esc, from_state=action.from_state,
                                                 from_stage_name=action.from_stage_name, missed=action.missed,
-                                                at=now))
+                                                at=now, late_meeting=action.late_meeting))
             notices.append(Notice(Kind.AUTO_ADVANCED, esc, deadline=esc.stage_deadline,
                                   previous_holder=action.previous_holder))
         elif isinstance(action, DeadlineMissed):
             handled.append(esc.pk)
             entries.append(events.deadline_missed(esc, missed=action.missed, rule=action.rule,
-                                                  next_stage_name=action.next_stage_name, at=now))
+                                                  next_stage_name=action.next_stage_name, at=now,
+                                                  late_meeting=action.late_meeting))
             # The table adds the PSW for serious risk levels; ``tell_psw`` whatever the level.
             notices.append(Notice(Kind.DEADLINE_MISSED, esc, deadline=action.missed,
                                   extra_parts=(PSW,) if action.tell_psw else ()))

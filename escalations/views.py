@@ -18,7 +18,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cases.services import case_get_or_create
 from notifications.services import notifications_mark_read_for_escalation
 from policies.models import RiskLevel
 
@@ -27,6 +26,7 @@ from .actions import ACTIONS, logged_as, shortcuts
 from .events import ACTION_LABELS
 from .filters import EscalationListFilter
 from .models import Escalation
+from .services import case_get_or_create
 
 PAGE_SIZE = 25
 

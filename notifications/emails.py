@@ -40,6 +40,7 @@ SUBJECTS: dict[str, str] = {
     Kind.MEDIATION_ENDED: "Mediation ended: {ref}",
     Kind.REASSIGNED: "Reassigned: {ref}",
     Kind.PANEL_CONVENED: "Resolution panel convened: {ref}",
+    Kind.ALLOCATED_WORKER_CHANGED: "A case allocated to you is escalated: {ref}",
     Kind.DEADLINE_REMINDER: "Response due by {due}: {ref}",
     Kind.PSW_DIGEST: "Overdue escalations in {organisation} on {day}",
 }

@@ -27,6 +27,7 @@ class Kind(models.TextChoices):
     OVERALL_DEADLINE_MISSED = "overall_deadline_missed", "Overall timescale missed"
     PSW_DIGEST = "psw_digest", "Daily overdue digest"
     PANEL_CONVENED = "panel_convened", "Resolution panel convened"
+    ALLOCATED_WORKER_CHANGED = "allocated_worker_changed", "Allocated worker changed"
 
 
 class Notification(models.Model):

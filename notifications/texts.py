@@ -127,18 +127,22 @@ def message_for_reader(kind: str, escalation, *, actor=None, reader: Reader) -> 
             escalation.decision, "recorded a decision")
         return f"{who} {decision} on {ref} at {stage}. Read the rationale, then accept it or escalate."
     if kind == Kind.DEADLINE_MISSED:
+        # CONTRACT 8.4: a meeting arranged for after the deadline is recorded, but does not stop the clock.
+        late = escalation.state == "meeting_arranged" and escalation.meeting_at is not None
+        passed = (f"passed: the meeting arranged for {when(escalation.meeting_at)} is too late to stop the clock"
+                  if late else "passed with no meeting arranged")
         if part == "raiser":
-            return (f"The deadline of {due} at {stage} on {ref} passed with no meeting arranged. "
+            return (f"The deadline of {due} at {stage} on {ref} {passed}. "
                     "You may proceed to the next level.")
         if part == "holder":
             return f"Reminder: {ref} awaits your response at {stage}. Its deadline of {due} has passed."
         return (f"{ref} ({risk}) missed its deadline of {due} at {stage}, held by {holder}, "
-                "with no meeting arranged.")
+                f"with no meeting arranged{' in time' if late else ''}.")
     if kind == Kind.AUTO_ADVANCED:
         if part == "holder":
-            return (f"The previous deadline passed with no meeting arranged, so the clock moved {ref} "
+            return (f"The previous deadline passed with no meeting arranged in time, so the clock moved {ref} "
                     f"to you at {stage}. Respond by {due}.")
-        return (f"The previous deadline passed with no meeting arranged, so the clock moved {ref} to {stage}. "
+        return (f"The previous deadline passed with no meeting arranged in time, so the clock moved {ref} to {stage}. "
                 f"{holder} must respond by {due}.")
     if kind == Kind.OVERALL_DEADLINE_MISSED:
         return f"{ref} has passed the procedure's overall timescale ({when(escalation.overall_deadline)})."
@@ -161,6 +165,13 @@ def message_for_reader(kind: str, escalation, *, actor=None, reader: Reader) -> 
         meeting = when(escalation.meeting_at) if escalation.meeting_at else "a time to be confirmed"
         return (f"{who} convened the resolution panel on {ref}; it meets at {meeting}. The parties add their "
                 "representations as notes on the escalation.")
+    if kind == Kind.ALLOCATED_WORKER_CHANGED:
+        worker = escalation.case.allocated_worker
+        if part == "raiser" or worker is None:
+            now_with = worker.display_name if worker is not None else "nobody"
+            return f"The case of {ref} is now allocated to {now_with}. {holder} holds it at {stage}, due by {due}."
+        return (f"The case of {ref} is now allocated to you, so you are a party to this escalation: it is with "
+                f"{holder} at {stage}, due by {due}. Read it; you are told of each step.")
     if kind == Kind.REASSIGNED:
         if part == "holder":
             return f"{who} reassigned {ref} at {stage} to you. Respond by {due}."

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from core.errors import ActionConflict, ActionNotPermitted
 
-from .models import ADMIN_ROLES, Absence, User
+from .models import ADMIN_ROLES, Absence, Role, User
 
 # The longest absence recorded at once, and how far ahead one may start: a year covers parental
 # leave and long sickness; a longer one is recorded again when it is known.
@@ -32,9 +32,12 @@ def _today() -> dt.date:
 
 
 def absence_may_record(*, actor: User, person: User) -> bool:
-    """A person for themselves; a line manager for anyone below them, directly or not."""
-    if not actor.is_active or actor.organisation_id is None or actor.role in ADMIN_ROLES:
+    """A person for themselves; a line manager for anyone below them, directly or not. A partnership's QA&P
+    chair, who holds its resolution panel's stage, records their own (CONTRACT 8.5)."""
+    if not actor.is_active or actor.role in ADMIN_ROLES:
         return False
+    if actor.organisation_id is None:
+        return actor.role == Role.QAP_CHAIR and actor.partnership_id is not None and person.pk == actor.pk
     return person.pk == actor.pk or person.pk in actor.reports_below()
 
 
@@ -83,6 +86,10 @@ def _check(errors: Errors, *, person: User, starts_on: object, ends_on: object, 
     if cover is not None:
         if cover.pk == person.pk:
             errors["cover"] = ["The cover must be someone other than the person who is away."]
+        elif person.organisation_id is None and person.partnership_id is not None:
+            # A QA&P chair is the partnership's, not an organisation's: another of its chairs covers.
+            if not cover.is_active or cover.role != person.role or cover.partnership_id != person.partnership_id:
+                errors["cover"] = [f"Choose another active {person.get_role_display()} of {person.partnership}."]
         elif not cover.is_active or cover.organisation_id is None or cover.organisation_id != person.organisation_id:
             errors["cover"] = [f"Choose an active member of staff of {person.organisation}."]
         elif cover.role in ADMIN_ROLES:
