@@ -285,9 +285,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # --- REST API -----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first: the first class names the scheme of a 401's WWW-Authenticate header, so that a request
+    # without credentials is answered 401 (session authentication alone has no scheme, and answers 403).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
@@ -302,9 +304,12 @@ REST_FRAMEWORK = {
     # The services' refusals answer 400 / 403 / 409; every error is {field: [reasons]} or {detail}.
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     # Bodies are JSON: strict types (a number is not text, "true" is not a boolean) need a typed format.
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # Bounded in length and depth (core.parsers.JSONParser): an over-deep or over-long body answers 400.
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.JSONParser"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# A refused CSRF check answers JSON under /api/ (the API's 403), the site's page elsewhere.
+CSRF_FAILURE_VIEW = "core.api.csrf_failure"
 SPECTACULAR_SETTINGS = {
     "TITLE": "Escalation Tracker API",
     "DESCRIPTION": "Raise, follow and resolve professional disagreements about children's safeguarding decisions.",
