@@ -164,6 +164,7 @@ def _wait_for(condition, what: str, logs: list[Path], seconds: float = WAIT_SECO
     pytest.fail(f"{what} within {seconds} s:\n" + "\n".join(_tail(log) for log in logs))
 
 
+@pytest.mark.filterwarnings("ignore:task_always_eager has no effect on send_task")
 def test_a_worker_killed_mid_sweep_leaves_its_message_to_another_worker_which_does_it_once(
         transactional_db, raise_escalation, tmp_path):
     """The sweep is stopped half-way (its escalation and timeline rows written, its notifications

@@ -40,8 +40,8 @@ from tests.factories import raise_for_test
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded_once")]
 
-# 40 sequences of up to 20 actions each: about 800 requests.
-EXAMPLES = 40
+# 30 sequences of up to 20 actions each: about 600 requests, in under a minute.
+EXAMPLES = 30
 STEPS = 20
 RUN = settings(max_examples=EXAMPLES, stateful_step_count=STEPS, derandomize=True, database=None, deadline=None,
                suppress_health_check=list(HealthCheck))
@@ -245,4 +245,4 @@ def test_random_actions_by_random_people_keep_the_escalation_whole(monkeypatch):
     print(f"\nstateful run: {tried} actions tried in {EXAMPLES} sequences of up to {STEPS}; answers: "
           + ", ".join(f"{code}: {count}" for code, count in sorted(TRIED.items())))
     # The run reaches both sides: actions taken and actions refused, for each reason.
-    assert TRIED.get("200", 0) >= 100 and {"400", "403", "409"} <= set(TRIED), TRIED
+    assert TRIED.get("200", 0) >= 80 and {"400", "403", "409"} <= set(TRIED), TRIED
