@@ -162,3 +162,16 @@ def test_a_method_an_endpoint_does_not_take_is_a_json_405(method, path, people):
     response = getattr(client("token", people), method)(path)
     assert assert_json(response, 405)["detail"] == f'Method "{method.upper()}" not allowed.'
     assert "Allow" in response
+
+
+@pytest.mark.parametrize("content_type", ["application/scim+json", "application/json"])
+def test_a_scim_client_sending_a_body_nested_five_thousand_deep_gets_a_400(content_type):
+    """The provisioning endpoints read bodies with the same bounded parser."""
+    from organisations.models import Organisation
+    from scim.services import scim_token_create
+
+    key = scim_token_create(organisation=Organisation.objects.get(slug="bexley"), name="Entra ID")[1]
+    response = Client(raise_request_exception=False).post(
+        "/scim/v2/Users", DEEP_ARRAYS, content_type=content_type, HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert response.status_code == 400, response.content[:300]
+    assert f"nested more than {MAX_JSON_DEPTH} levels deep" in response.content.decode()
