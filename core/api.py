@@ -14,11 +14,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Model, QuerySet
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views import csrf
 from drf_spectacular.utils import OpenApiResponse
-from rest_framework import exceptions, pagination, serializers, status, throttling
+from rest_framework import exceptions, pagination, permissions, serializers, status, throttling
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
+from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.errors import ActionConflict, ActionNotPermitted, ServiceError
@@ -98,7 +100,14 @@ VALIDATION_ERROR_SCHEMA = {
 BAD_REQUEST = OpenApiResponse(
     VALIDATION_ERROR_SCHEMA, description="Bad input: the field and the reason; nothing was saved.",
 )
-FORBIDDEN = OpenApiResponse(ErrorOutput, description="Not signed in, or not allowed to do this.")
+NOT_AUTHENTICATED = OpenApiResponse(
+    ErrorOutput,
+    description="Not signed in, or the token is unknown or expired: send `Authorization: Token <token>` "
+                "(the answer's `WWW-Authenticate` header says so) or sign in.",
+)
+FORBIDDEN = OpenApiResponse(
+    ErrorOutput, description="Not allowed to do this, or a signed-in page's request without its CSRF token.",
+)
 NOT_FOUND_RESPONSE = OpenApiResponse(
     ErrorOutput, description="Not found, or not visible to you: the two are indistinguishable."
 )
@@ -112,12 +121,14 @@ THROTTLED = OpenApiResponse(ErrorOutput, description="Too many requests: wait an
 
 
 def errors(*codes: int) -> dict[int, OpenApiResponse]:
-    """The documented error responses of an endpoint; 403 (not signed in) and 429 apply to all.
+    """The documented error responses of an endpoint; 401, 403 and 429 apply to all.
 
-    Session authentication comes first, so a request without valid credentials is answered 403, not 401.
+    Token authentication comes first, so a request without valid credentials is answered 401 with
+    ``WWW-Authenticate: Token``; 403 is a signed-in person not allowed to do this.
     """
-    table = {400: BAD_REQUEST, 403: FORBIDDEN, 404: NOT_FOUND_RESPONSE, 409: CONFLICT, 429: THROTTLED}
-    return {code: table[code] for code in sorted({*codes, 403, 429})}
+    table = {400: BAD_REQUEST, 401: NOT_AUTHENTICATED, 403: FORBIDDEN, 404: NOT_FOUND_RESPONSE, 409: CONFLICT,
+             429: THROTTLED}
+    return {code: table[code] for code in sorted({*codes, 401, 403, 429})}
 
 
 # --- lookups -----------------------------------------------------------------------------------------
@@ -242,11 +253,31 @@ class InputSerializer(serializers.Serializer):
         return value
 
 
-def api_not_found(request, *args, **kwargs):
-    """Answer an unknown path under /api/v1/ as the API does (JSON), not with the site's HTML page."""
-    from django.http import JsonResponse
+class ApiNotFound(APIView):
+    """Any path under /api/ that is no endpoint (a mistyped path, an id that is not a number, another
+    version): a JSON 404 for every method, signed in or not, never the site's HTML page."""
 
-    return JsonResponse({"detail": NOT_FOUND}, status=404)
+    authentication_classes: list = []
+    permission_classes = [permissions.AllowAny]
+    throttle_classes: list = []
+    schema = None  # not an operation of the schema
+
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        # Every method comes here: the view has no handler of its own.
+        raise exceptions.NotFound(NOT_FOUND)
+
+    def options(self, request, *args, **kwargs):
+        raise exceptions.NotFound(NOT_FOUND)
+
+
+api_not_found = ApiNotFound.as_view()
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A refused CSRF check: under /api/ the API's JSON 403, elsewhere Django's page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": f"CSRF Failed: {reason}"}, status=status.HTTP_403_FORBIDDEN)
+    return csrf.csrf_failure(request, reason=reason)
 
 
 def forbid_unknown_fields(result: dict, generator, request, public) -> dict:

@@ -40,4 +40,6 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
+    # Any other path under /api/ (another version, /api/ itself) is the same JSON 404.
+    re_path(r"^.*$", api_not_found),
 ]

@@ -247,15 +247,21 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 # on a newcomer's machine with nothing installed.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CELERY_FS_DIR = VAR_DIR / "celery"
+# How often beat sweeps for missed deadlines, in seconds (a row in the admin once seeded).
+DEADLINE_SWEEP_SECONDS = int(os.environ.get("DEADLINE_SWEEP_SECONDS", "60"))
+# A message taken by a worker that then dies (SIGKILL, a lost machine) goes back to the queue after
+# this many seconds: one sweep interval by default (docs/deployment.md, "A worker that dies"). Every
+# task is safe to run twice, and no task waits longer than this for a retry (a countdown longer
+# than the timeout would be handed out again while it waits).
+CELERY_VISIBILITY_TIMEOUT = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", str(DEADLINE_SWEEP_SECONDS)))
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    # A message taken by a worker that then dies (SIGKILL, a lost machine) goes back to the queue
-    # after this many seconds. Every task here is safe to run twice (the sweep claims its rows, an
-    # e-mail is claimed before it leaves), so a short timeout only costs repeated work, never a
-    # repeated effect; it must stay longer than the longest task and the longest retry countdown
-    # worth keeping in order (CELERY_VISIBILITY_TIMEOUT, one hour by default).
     CELERY_BROKER_TRANSPORT_OPTIONS: dict = {
-        "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600")),
+        "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+        # Look for such messages six times a timeout (every 10 s by default; kombu's own default looks
+        # every 100 s), so that one comes back within the timeout and a tenth, not a minute and a half late.
+        "unacked_restore_interval": max(1, CELERY_VISIBILITY_TIMEOUT // 6),
+        "unacked_restore_throttle": 1,
     }
 else:
     for sub in ("out", "processed", "control"):
@@ -269,13 +275,13 @@ else:
         "control_folder": str(CELERY_FS_DIR / "control"),
     }
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+# A task is acknowledged when it ends, not when it starts, and a task whose worker process was lost
+# mid-run goes back to the queue: the clock's sweeps and the e-mails are re-run, never lost.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-# How often beat sweeps for missed deadlines, in seconds (a row in the admin once seeded).
-DEADLINE_SWEEP_SECONDS = int(os.environ.get("DEADLINE_SWEEP_SECONDS", "60"))
 # Holders are reminded on the morning a deadline falls (08:00) and again this many hours before it.
 DEADLINE_REMINDER_HOURS = int(os.environ.get("DEADLINE_REMINDER_HOURS", "4"))
 # The queue the worker reads and beat sends to; a separate name keeps two installations (or a test
@@ -285,9 +291,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # --- REST API -----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first: the first class names the scheme of a 401's WWW-Authenticate header, so that a request
+    # without credentials is answered 401 (session authentication alone has no scheme, and answers 403).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
@@ -302,9 +310,12 @@ REST_FRAMEWORK = {
     # The services' refusals answer 400 / 403 / 409; every error is {field: [reasons]} or {detail}.
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     # Bodies are JSON: strict types (a number is not text, "true" is not a boolean) need a typed format.
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # Bounded in length and depth (core.parsers.JSONParser): an over-deep or over-long body answers 400.
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.JSONParser"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# A refused CSRF check answers JSON under /api/ (the API's 403), the site's page elsewhere.
+CSRF_FAILURE_VIEW = "core.api.csrf_failure"
 SPECTACULAR_SETTINGS = {
     "TITLE": "Escalation Tracker API",
     "DESCRIPTION": "Raise, follow and resolve professional disagreements about children's safeguarding decisions.",

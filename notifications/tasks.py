@@ -2,19 +2,22 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 
 from .digests import digests_send
 from .emails import notification_emails_send
 
-# A mail server that is down is retried at 30 s, 60 s, 2 min... up to an hour apart (jittered so
-# that many queued tasks do not all return at once), for about a day in all.
+# A mail server that is down is retried at 30 s, then at most one broker visibility timeout apart
+# (a minute by default: a retry waiting longer would be handed out again meanwhile), jittered so that
+# many queued tasks do not all return at once, for about a day in all.
+RETRY_WAIT_MAX = max(30, settings.CELERY_VISIBILITY_TIMEOUT)
 RETRY = {
     "autoretry_for": (OSError,),  # smtplib.SMTPException and socket errors are OSErrors
     "retry_backoff": 30,
-    "retry_backoff_max": 3600,
+    "retry_backoff_max": RETRY_WAIT_MAX,
     "retry_jitter": True,
-    "max_retries": 30,
+    "max_retries": 24 * 3600 // RETRY_WAIT_MAX,
 }
 
 

@@ -18,12 +18,13 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.urls import reverse
-from rest_framework import exceptions, parsers, renderers, status
+from rest_framework import exceptions, renderers, status
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.parsers import JSONParser
 from organisations.models import User
 
 from .models import ScimToken
@@ -75,7 +76,7 @@ def exception_handler(exc: Exception, context: dict) -> Response:
     raise exc
 
 
-class ScimJSONParser(parsers.JSONParser):
+class ScimJSONParser(JSONParser):
     media_type = "application/scim+json"
 
 
@@ -111,7 +112,7 @@ class HasScimToken(BasePermission):
 class ScimView(APIView):
     authentication_classes = [BearerTokenAuthentication]
     permission_classes = [HasScimToken]
-    parser_classes = [ScimJSONParser, parsers.JSONParser]
+    parser_classes = [ScimJSONParser, JSONParser]  # bounded in length and depth, as the API's
     renderer_classes = [ScimJSONRenderer, renderers.JSONRenderer]
     throttle_classes: list = []
     schema = None  # not part of the product's REST API schema: SCIM is its own standard

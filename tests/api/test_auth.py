@@ -81,11 +81,12 @@ def test_without_credentials_every_endpoint_refuses(people):
     client = APIClient()
     for path in ("/api/v1/me/", "/api/v1/ladders/", "/api/v1/escalations/", "/api/v1/notifications/"):
         response = client.get(path)
-        assert response.status_code == 403, path
+        assert response.status_code == 401, path
+        assert response["WWW-Authenticate"] == "Token"
         assert set(response.json()) == {"detail"}
 
 
 def test_a_bad_token_is_refused(people):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION="Token not-a-token")
-    assert client.get("/api/v1/me/").status_code == 403
+    assert client.get("/api/v1/me/").status_code == 401

@@ -40,7 +40,7 @@ def test_every_endpoint_is_in_the_schema_with_a_description(schema):
 def test_every_action_documents_its_refusals(schema):
     for path, method in OPERATIONS:
         if "{id}/" in path and path.startswith("/api/v1/escalations/") and path.count("/") > 5:
-            assert {"200", "400", "403", "404", "409"} <= set(schema["paths"][path][method]["responses"]), path
+            assert {"200", "400", "401", "403", "404", "409"} <= set(schema["paths"][path][method]["responses"]), path
 
 
 def test_request_bodies_forbid_unknown_fields(schema):

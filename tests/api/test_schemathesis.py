@@ -1,9 +1,11 @@
 """Property-based run over every operation of the OpenAPI schema (schemathesis), with the demo data.
 
-For each operation, schemathesis generates valid and invalid requests from the schema and sends
-them to the application in-process, signed in as a demo raiser, a holder and a PSW. Every
-response must be something other than a server error and must match the schema's description
-of that operation's responses (status code and body).
+For each of the schema's operations, schemathesis generates valid and invalid requests from the
+schema and sends them to the application in-process, each with a token (``Authorization: Token``),
+as a demo raiser, a holder, a PSW and an organisation's administrator. Every response must be
+something other than a server error and must match the schema's description of that operation's
+responses (status code and JSON body: 400 with the fields, 401, 403, 404, 409 with ``detail``).
+The number of requests sent is printed at the end of the module (``-s``), for docs/security.md.
 
 The demo data is loaded once for the module, inside a transaction rolled back at the end.
 """
@@ -18,8 +20,7 @@ from schemathesis.specs.openapi.checks import response_schema_conformance, statu
 # The module's demo data sits in an outer transaction; each test runs in a savepoint inside it.
 pytestmark = pytest.mark.django_db
 
-# Enough examples per operation to find the edges of each field, few enough to keep the run short
-# (about 1,500 requests as the raiser, 350 each as the holder and as the PSW).
+# Enough examples per operation to find the edges of each field, few enough to keep the run short.
 MAX_EXAMPLES = 20
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance]
 # As the raiser: the coverage phase (each field's boundary values, wrong types, missing and unknown
@@ -56,7 +57,8 @@ def demo_tokens(django_db_setup, django_db_blocker):
             patch.setitem(api_settings.DEFAULT_THROTTLE_RATES, "user", "100000/minute")
             patch.setitem(api_settings.DEFAULT_THROTTLE_RATES, "token", "100000/minute")
             demo_seed()
-            users = User.objects.filter(username__in=["bexley-practitioner", "bexley-team-manager", "bexley-psw"])
+            users = User.objects.filter(username__in=["bexley-practitioner", "bexley-team-manager", "bexley-psw",
+                                                      "bexley-org-admin"])
             yield {user.username: Token.objects.get_or_create(user=user)[0].key for user in users}
             transaction.set_rollback(True)
     finally:
@@ -74,20 +76,46 @@ def _load_schema(config):
 thorough, quick = _load_schema(THOROUGH), _load_schema(QUICK)
 HYPOTHESIS = settings(deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
 
+# Requests sent, by status code, over the module's run.
+SENT: dict[int, int] = {}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _count_requests():
+    SENT.clear()
+    yield
+    total = sum(SENT.values())
+    operations = sum(1 for _ in thorough.get_all_operations())
+    print(f"\nschemathesis: {total} requests over {operations} operations; "
+          + ", ".join(f"{code}: {count}" for code, count in sorted(SENT.items())))
+    assert total and 500 not in SENT
+
+
+def _call(case, token: str) -> None:
+    response = case.call_and_validate(headers={"Authorization": f"Token {token}"}, checks=CHECKS)
+    SENT[response.status_code] = SENT.get(response.status_code, 0) + 1
+
 
 @thorough.parametrize()
 @HYPOTHESIS
 def test_every_operation_as_a_raiser(case, demo_tokens):
-    case.call_and_validate(headers={"Authorization": f"Token {demo_tokens['bexley-practitioner']}"}, checks=CHECKS)
+    _call(case, demo_tokens["bexley-practitioner"])
 
 
 @quick.parametrize()
 @HYPOTHESIS
 def test_every_operation_as_a_holder(case, demo_tokens):
-    case.call_and_validate(headers={"Authorization": f"Token {demo_tokens['bexley-team-manager']}"}, checks=CHECKS)
+    _call(case, demo_tokens["bexley-team-manager"])
 
 
 @quick.parametrize()
 @HYPOTHESIS
 def test_every_operation_as_a_principal_social_worker(case, demo_tokens):
-    case.call_and_validate(headers={"Authorization": f"Token {demo_tokens['bexley-psw']}"}, checks=CHECKS)
+    _call(case, demo_tokens["bexley-psw"])
+
+
+@quick.parametrize()
+@HYPOTHESIS
+def test_every_operation_as_an_organisation_administrator(case, demo_tokens):
+    """The administration endpoints' own users; every other endpoint refuses them or shows them nothing."""
+    _call(case, demo_tokens["bexley-org-admin"])
