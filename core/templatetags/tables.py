@@ -15,5 +15,8 @@ register = template.Library()
 
 @register.filter
 def labelled(cells: Iterable[Any], columns: Sequence[str]) -> list[tuple[Any, str]]:
-    """Pair each cell of a row with its column's heading: ``{% for cell, column in row.cells|labelled:table.columns %}``."""
+    """Pair each cell of a row with its column's heading.
+
+    ``{% for cell, column in row.cells|labelled:table.columns %}``
+    """
     return list(zip(cells, columns, strict=False))

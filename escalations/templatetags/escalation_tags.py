@@ -30,6 +30,25 @@ def deadline_words(moment: dt.datetime | None, today: dt.date | None = None) -> 
 
 
 @register.filter
+def due_words(moment: dt.datetime | None) -> str:
+    """A deadline as a date, after the red/amber/green mark: "by 5pm on Friday 4 December", or, once it has
+    passed, "was due by 5pm on Thursday 26 November" (never "Overdue by 5pm", which reads as an amount)."""
+    if moment is None:
+        return ""
+    words = deadline_words(moment)
+    return f"was due by {words}" if moment <= timezone.now() else f"by {words}"
+
+
+@register.filter
+def overall_words(moment: dt.datetime | None) -> str:
+    """The overall timescale's line: "Overall by 5pm on Tuesday 8 December", or "Overall: was due by ..."."""
+    if moment is None:
+        return ""
+    words = due_words(moment)
+    return f"Overall: {words}" if words.startswith("was") else f"Overall {words}"
+
+
+@register.filter
 def date_words(moment: dt.datetime | None) -> str:
     """Return "Tuesday 29 December 2026 at 5pm" for the timeline and the written record."""
     return text.when_dated(moment)
