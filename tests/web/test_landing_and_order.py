@@ -1,6 +1,6 @@
 """Each person lands where their work is, and "My escalations" puts it first: the overdue ones, where the
 raiser may proceed, then the other live ones by deadline, then the closed ones, newest first. A passed
-deadline reads as a date ("Was due by 5pm on ..."), never as an amount ("Overdue by 5pm")."""
+deadline reads as a date ("was due by 5pm on ..."), never as an amount ("Overdue by 5pm")."""
 from __future__ import annotations
 
 import re
@@ -83,13 +83,13 @@ def test_the_order_holds_within_a_filter_and_among_several_overdue(client, peopl
 def test_a_passed_deadline_reads_as_a_date(client, people, four):
     client.force_login(people["bexley-practitioner"])
     page = client.get(MINE).content.decode()
-    assert "Was due by 5pm on Wednesday 11 November" in page
-    assert "By 5pm on Friday 13 November" in page
+    assert "was due by 5pm on Wednesday 11 November" in page
+    assert "by 5pm on Friday 13 November" in page
     text = re.sub(r"<[^>]+>", " ", page)
     assert not re.search(r"Overdue\s+by", text)
     client.force_login(people["bexley-team-manager"])
     text = re.sub(r"<[^>]+>", " ", client.get(reverse("escalations:awaiting")).content.decode())
-    assert "Was due by 5pm on Wednesday 11 November" in text and not re.search(r"Overdue\s+by", text)
+    assert "was due by 5pm on Wednesday 11 November" in text and not re.search(r"Overdue\s+by", text)
 
 
 def test_an_overall_timescale_that_has_passed_reads_as_a_date_too(client, people, raise_escalation, travel):
