@@ -26,6 +26,7 @@ from django.utils.text import slugify
 from rest_framework.authtoken.models import Token
 
 from core.errors import ActionConflict, ActionNotPermitted
+from core.text import time_words
 from escalations.holders import holder_organisation
 from escalations.ladder_versions import ladder_freeze_for_edit
 from escalations.models import Escalation
@@ -557,7 +558,7 @@ def organisation_settings_update(*, actor: User, close_of_business: dt.time | No
         errors.setdefault("close_of_business", []).append("Enter the close of business, like 17:00.")
     elif not EARLIEST_CLOSE <= close_of_business <= LATEST_CLOSE:
         errors.setdefault("close_of_business", []).append(
-            f"The close of business must be between {EARLIEST_CLOSE:%H:%M} and {LATEST_CLOSE:%H:%M}."
+            f"The close of business must be between {time_words(EARLIEST_CLOSE)} and {time_words(LATEST_CLOSE)}."
         )
     emergency_contacts = (emergency_contacts or "").strip()
     if not emergency_contacts:

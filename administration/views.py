@@ -19,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core import text
 from core.errors import ServiceError
 
 from . import selectors, services
@@ -302,7 +303,7 @@ def closure_days(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         day = _try(form, lambda: services.closure_day_add(actor=user, **form.cleaned_data))
         if day is not None:
-            messages.success(request, f"{day.date:%A %d %B %Y} is a closure day: no deadline falls on it.")
+            messages.success(request, f"{text.day_words(day.date)} is a closure day: no deadline falls on it.")
             return redirect("administration:closure_days")
     return render(request, "administration/closure_days.html", {
         "form": form, "days": selectors.closure_day_list(actor=user),
@@ -314,8 +315,8 @@ def closure_days(request: HttpRequest) -> HttpResponse:
 def closure_day_remove(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     day = selectors.closure_day_get(actor=user, pk=pk)
-    text = f"{day.date:%A %d %B %Y} is a working day again."
-    _act(request, lambda: services.closure_day_remove(actor=user, day=day), text)
+    words = f"{text.day_words(day.date)} is a working day again."
+    _act(request, lambda: services.closure_day_remove(actor=user, day=day), words)
     return redirect("administration:closure_days")
 
 

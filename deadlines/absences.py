@@ -14,6 +14,7 @@ import logging
 
 from django.db import transaction
 
+from core import text
 from escalations.services import escalations_hand_over
 from organisations.models import Absence
 from policies import clock
@@ -27,7 +28,7 @@ NOTHING_HELD = "absence began: no live stage to pass on"
 
 
 def _day(day: dt.date) -> str:
-    return f"{day:%A} {day.day} {day:%B %Y}"
+    return text.day_words(day)
 
 
 def absence_reason(absence: Absence) -> str:

@@ -31,7 +31,7 @@ def env_list(name: str, default: str) -> list[str]:
 
 
 # --- Security -----------------------------------------------------------------------------------
-# DEBUG is off unless asked for; the run script asks for it on a developer's machine.
+# DEBUG is off unless asked for (DEBUG=1), on scripts/run too: its pages are the site's own.
 DEBUG = env_bool("DEBUG", False)
 
 

@@ -21,3 +21,9 @@ urlpatterns = [
     path("scim/v2/", include("scim.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# The site's error pages (GOV.UK patterns): what happened and where to go.
+handler400 = "core.error_pages.bad_request"
+handler403 = "core.error_pages.permission_denied"
+handler404 = "core.error_pages.page_not_found"
+handler500 = "core.error_pages.server_error"

@@ -13,9 +13,9 @@ from typing import Any, Protocol
 
 from django.utils import timezone
 
+from core import text
 from core.bulk import rows_insert
 from organisations.models import User
-from policies import clock
 
 from .models import Escalation, TimelineEntry
 
@@ -61,8 +61,8 @@ ACTION_LABELS = {
 
 
 def clock_words(instant: dt.datetime) -> str:
-    """Say a moment as the clock's notes do, in London time: "17:00 on Wednesday 11 November 2026"."""
-    return f"{timezone.localtime(instant, clock.LONDON):%H:%M on %A %d %B %Y}"
+    """Say a moment as the clock's notes do, in London time: "5pm on Wednesday 11 November 2026"."""
+    return text.when(instant)
 
 
 # --- the builder and the two ways to save --------------------------------------------------------------
@@ -110,7 +110,7 @@ def raised(escalation: Escalation, *, actor: User, concern: str, at: dt.datetime
 def meeting_arranged(escalation: Escalation, *, actor: User, from_state: str,
                      meeting_at: dt.datetime) -> TimelineEntry:
     return timeline_entry(escalation, action=Action.ARRANGE_MEETING, from_state=from_state, actor=actor,
-                          note=f"Meeting on {timezone.localtime(meeting_at):%A %d %B %Y at %H:%M}",
+                          note=f"Meeting on {text.when_dated(meeting_at)}",
                           params={"meeting_at": meeting_at.isoformat()})
 
 
@@ -176,7 +176,7 @@ def panel_convened(escalation: Escalation, *, actor: User, from_state: str, memb
     """The QA&P chair convened the resolution panel: who sits on it and when it meets."""
     names = ", ".join(member.display_name for member in members)
     return timeline_entry(escalation, action=Action.CONVENE_PANEL, from_state=from_state, actor=actor,
-                          note=f"Panel: {names}. Meeting on {timezone.localtime(meeting_at):%A %d %B %Y at %H:%M}.",
+                          note=f"Panel: {names}. Meeting on {text.when_dated(meeting_at)}.",
                           params={"members": [member.username for member in members],
                                   "meeting_at": meeting_at.isoformat()})
 

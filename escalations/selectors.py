@@ -18,7 +18,17 @@ from .actions import ACTIONS, ActionSpec
 from .eligibility import mediators_eligible, panel_members_eligible
 from .events import Action
 from .holders import EntryRefused, eligible_roles, entry_stage_find, holder_candidates, holder_find, holder_line_manager
-from .models import AWAITING_HOLDER, Attachment, Debrief, Escalation, EscalationQuerySet, PanelMember, TimelineEntry
+from .models import (
+    AWAITING_HOLDER,
+    LIVE_STATES,
+    Attachment,
+    Debrief,
+    Escalation,
+    EscalationQuerySet,
+    PanelMember,
+    TimelineEntry,
+    overdue_condition,
+)
 from .services import stage_deadline_for
 
 # Timeline actions that put the escalation at a stage (and start that stage's clock).
@@ -32,9 +42,20 @@ def _for_pages(queryset: EscalationQuerySet) -> EscalationQuerySet:
     return queryset.with_related().prefetch_related("ladder__stages", "ladder__categories")
 
 
-def escalation_list_raised(*, user: User) -> QuerySet[Escalation]:
-    """Every escalation the person raised, newest first (``filters.EscalationListFilter`` narrows it)."""
-    return _for_pages(Escalation.objects.filter(raised_by=user)).order_by("-raised_at", "-pk")
+def escalation_list_raised(*, user: User, now: dt.datetime | None = None) -> QuerySet[Escalation]:
+    """Every escalation the person raised, where their work is first (``filters.EscalationListFilter`` narrows it).
+
+    1. the overdue ones, where the holder has missed a deadline and the raiser may proceed, the longest
+       overdue first;
+    2. the other live ones, the earliest deadline first;
+    3. the closed ones last, the most recently raised first.
+    """
+    now = now or timezone.now()
+    return _for_pages(Escalation.objects.filter(raised_by=user)).annotate(
+        place=Conditional(When(overdue_condition(now), then=Value(0)), When(state__in=LIVE_STATES, then=Value(1)),
+                          default=Value(2), output_field=IntegerField()),
+        live_deadline=Conditional(When(state__in=LIVE_STATES, then=F("stage_deadline")), default=None),
+    ).order_by("place", F("live_deadline").asc(nulls_last=True), "-raised_at", "-pk")
 
 
 def escalation_list_held(*, user: User) -> QuerySet[Escalation]:

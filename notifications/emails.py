@@ -16,6 +16,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from core.text import day_words
+
 from .models import EmailFrequency, Kind, Notification
 from .texts import part_of, when
 
@@ -157,7 +159,7 @@ def digest_message_build(*, recipient, notifications: list[Notification], day: d
         for n in notifications
     ]
     context = {
-        "recipient": recipient, "items": items, "day_words": f"{day:%A} {day.day} {day:%B %Y}",
+        "recipient": recipient, "items": items, "day_words": day_words(day),
         "notifications_link": site_link(reverse("notifications:list")),
         "preferences_link": site_link(reverse("notifications:preferences")),
     }

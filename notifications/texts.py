@@ -11,9 +11,7 @@ import re
 from functools import lru_cache
 from typing import NamedTuple
 
-from django.utils import timezone
-
-from policies.clock import LONDON
+from core import text
 
 from .models import Kind
 
@@ -24,16 +22,10 @@ WITHHELD = "[name withheld]"
 # The clock's batches name the same few deadlines in thousands of lines: each is worded once.
 @lru_cache(maxsize=4096)
 def when(instant: dt.datetime | None) -> str:
-    """Say a moment in words, in London time: "5pm on Tuesday 3 November 2026" (GOV.UK style)."""
+    """Say a moment in words, in London time: "5pm on Tuesday 3 November 2026" (``core.text.when``)."""
     if instant is None:
         return "no deadline"
-    local = timezone.localtime(instant, LONDON)
-    hour = local.hour % 12 or 12
-    suffix = "am" if local.hour < 12 else "pm"
-    clock = f"{hour}{suffix}" if local.minute == 0 else f"{hour}:{local.minute:02d}{suffix}"
-    if (local.hour, local.minute) == (12, 0):
-        clock = "midday"
-    return f"{clock} on {local:%A} {local.day} {local:%B %Y}"
+    return text.when(instant)
 
 
 def redact(text: str, *, display_name: str) -> str:

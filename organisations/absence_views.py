@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core import text
 from core.errors import ActionConflict, ActionNotPermitted
 
 from .absence_forms import AbsenceForm
@@ -39,9 +40,8 @@ def _find(request: HttpRequest, pk: int) -> Absence:
 
 def _dates(absence: Absence) -> str:
     if absence.starts_on == absence.ends_on:
-        return f"{absence.starts_on:%A} {absence.starts_on.day} {absence.starts_on:%B %Y}"
-    return (f"{absence.starts_on.day} {absence.starts_on:%B %Y} to "
-            f"{absence.ends_on.day} {absence.ends_on:%B %Y}")
+        return text.day_words(absence.starts_on)
+    return f"{text.day_words(absence.starts_on)} to {text.day_words(absence.ends_on)}"
 
 
 @login_required

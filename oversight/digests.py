@@ -11,6 +11,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
+from core import text
 from escalations.models import AWAITING_HOLDER, Escalation
 from notifications.digests import DIGEST_BATCH_SIZE
 from notifications.models import Kind, Notification
@@ -19,7 +20,7 @@ from organisations.models import Role, User
 
 
 def _day_words(day: dt.date) -> str:
-    return f"{day:%A} {day.day} {day:%B %Y}"
+    return text.day_words(day)
 
 
 def _overdue_item(escalation: Escalation, now: dt.datetime) -> dict:

@@ -98,7 +98,8 @@ def _date(errors: dict, field: str, raw: str | None) -> dt.date | None:
     try:
         return dt.date.fromisoformat(raw.strip())
     except (ValueError, AttributeError):
-        errors[field] = [f"Enter a real date as YYYY-MM-DD, for example 2026-04-01 (got '{raw}')."]
+        which = "start" if field == "from" else "end"
+        errors[field] = [f"The {which} of the period must be a real date, like 2026-04-01."]
         return None
 
 

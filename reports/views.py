@@ -37,7 +37,6 @@ def _links(scope: ReportScope, period: ReportPeriod, names: list[str]) -> dict:
     csv_base = reverse("reports:themes_csv")
     return {
         "print": f"{reverse('reports:themes_print')}?{urlencode(query)}",
-        "api": f"/api/v1/reports/themes/?{urlencode(query)}",
         "csv": {name: f"{csv_base}?{urlencode({**query, 'table': name})}" for name in names},
     }
 

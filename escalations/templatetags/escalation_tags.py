@@ -8,6 +8,7 @@ import datetime as dt
 from django import template
 from django.utils import timezone
 
+from core import text
 from policies import clock
 
 register = template.Library()
@@ -16,15 +17,8 @@ RAG_LABELS = {"red": "Overdue", "amber": "Due soon", "green": "On track", "grey"
 
 
 def time_in_words(moment: dt.datetime) -> str:
-    """Return a local time as GOV.UK writes it: 5pm, 9:30am, midday, midnight."""
-    local = clock.local(moment)
-    if local.hour == 12 and local.minute == 0:
-        return "midday"
-    if local.hour == 0 and local.minute == 0:
-        return "midnight"
-    hour = local.hour % 12 or 12
-    suffix = "am" if local.hour < 12 else "pm"
-    return f"{hour}{suffix}" if local.minute == 0 else f"{hour}:{local.minute:02d}{suffix}"
+    """Return a local time as GOV.UK writes it: 5pm, 9:30am, midday, midnight (``core.text.time_words``)."""
+    return text.time_words(moment)
 
 
 @register.filter
@@ -32,21 +26,32 @@ def deadline_words(moment: dt.datetime | None, today: dt.date | None = None) -> 
     """Return "5pm on Tuesday 29 December" (Europe/London), with the year when it is not this year."""
     if moment is None:
         return ""
-    local = clock.local(moment)
-    today = today or clock.local(timezone.now()).date()
-    day = f"{local:%A} {local.day} {local:%B}"
-    if local.year != today.year:
-        day += f" {local.year}"
-    return f"{time_in_words(local)} on {day}"
+    return text.when(moment, today=today or clock.local(timezone.now()).date())
+
+
+@register.filter
+def due_words(moment: dt.datetime | None) -> str:
+    """A deadline as a date, after the red/amber/green mark: "by 5pm on Friday 4 December", or, once it has
+    passed, "was due by 5pm on Thursday 26 November" (never "Overdue by 5pm", which reads as an amount)."""
+    if moment is None:
+        return ""
+    words = deadline_words(moment)
+    return f"was due by {words}" if moment <= timezone.now() else f"by {words}"
+
+
+@register.filter
+def overall_words(moment: dt.datetime | None) -> str:
+    """The overall timescale's line: "Overall by 5pm on Tuesday 8 December", or "Overall: was due by ..."."""
+    if moment is None:
+        return ""
+    words = due_words(moment)
+    return f"Overall: {words}" if words.startswith("was") else f"Overall {words}"
 
 
 @register.filter
 def date_words(moment: dt.datetime | None) -> str:
     """Return "Tuesday 29 December 2026 at 5pm" for the timeline and the written record."""
-    if moment is None:
-        return ""
-    local = clock.local(moment)
-    return f"{local:%A} {local.day} {local:%B} {local.year} at {time_in_words(local)}"
+    return text.when_dated(moment)
 
 
 @register.inclusion_tag("escalations/includes/rag.html")

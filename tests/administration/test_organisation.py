@@ -76,7 +76,7 @@ def test_close_of_business_and_contacts_are_set(admin_client, org_admin):
 
 
 @pytest.mark.parametrize(("data", "field", "words"), [
-    ({"close_of_business": "09:00"}, "close_of_business", "between 12:00 and 20:00"),
+    ({"close_of_business": "09:00"}, "close_of_business", "between midday and 8pm"),
     ({"close_of_business": "five"}, "close_of_business", "like 17:00"),
     ({"emergency_contacts": "  "}, "emergency_contacts", "imminent risk"),
 ])

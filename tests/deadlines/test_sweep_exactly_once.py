@@ -44,7 +44,7 @@ def test_check_deadlines_prints_what_it_did_and_is_safe_to_run_twice(raise_escal
     travel(at(2026, 11, 11, 17, 1))
     out = StringIO()
     call_command("check_deadlines", stdout=out)
-    assert f"escalation {esc.pk}: deadline of 17:00 on Wednesday 11 November 2026 missed" in out.getvalue()
+    assert f"escalation {esc.pk}: deadline of 5pm on Wednesday 11 November 2026 missed" in out.getvalue()
     assert "deadline missed: notified: 1" in out.getvalue()
     again = StringIO()
     call_command("check_deadlines", stdout=again)

@@ -89,7 +89,8 @@ def test_bad_dates_answer_400_naming_the_field(client, people):
     client = signed_in(client, people["bexley-psw"])
     response = client.get(reverse("reports:themes"), {"from": "2026-13-01"})
     assert response.status_code == 400
-    assert "Enter a real date as YYYY-MM-DD" in response.content.decode()
+    assert "The start of the period must be a real date, like 2026-04-01." in response.content.decode()
+    assert "2026-13-01" not in response.content.decode().split("error-summary", 1)[1].split("</div>", 1)[0]
     response = client.get(reverse("reports:themes"), {"from": "2026-11-30", "to": "2026-11-01"})
     assert response.status_code == 400
     assert "The end of the period must be on or after its start" in response.content.decode()
@@ -217,5 +218,5 @@ def test_api_is_in_the_openapi_schema(client, people):
 def test_a_bad_date_is_shown_on_its_field_and_linked_from_the_summary(client, people):
     response = signed_in(client, people["bexley-psw"]).get(reverse("reports:themes"), {"from": "2026-13-01"})
     html = response.content.decode()
-    assert '<a href="#id_from">Enter a real date as YYYY-MM-DD' in html
+    assert '<a href="#id_from">The start of the period must be a real date, like 2026-04-01.' in html
     assert 'id="id_from-error"' in html and 'type="date" value="2026-13-01"' in html

@@ -47,7 +47,7 @@ def test_a_person_records_their_own_absence_with_a_cover(client, people, cover):
     assert (absence.person, absence.cover, absence.recorded_by) == (tm, cover, tm)
     assert (absence.starts_on, absence.ends_on) == (dt.date(2026, 11, 12), dt.date(2026, 11, 20))
     body = response.content.decode()
-    assert "Your absence is recorded: 12 November 2026 to 20 November 2026." in body
+    assert "Your absence is recorded: Thursday 12 November 2026 to Friday 20 November 2026." in body
     assert f'data-absence="{absence.pk}"' in body and "Not begun" in body
 
 
