@@ -37,10 +37,10 @@ def clock_schedules_sync(*, sweep_seconds: int | None = None) -> list[str]:
 
     The sweep runs every ``sweep_seconds`` (``settings.DEADLINE_SWEEP_SECONDS``), the morning
     reminders at 08:00 and the daily digests (each person's, each PSW's) at 07:30 Europe/London, the
-    lead-time reminders every quarter of an hour, the retention run at 02:30. Safe to run at every start: each row is found by
-    its name and brought up to date (its task too, so a row that names a task by an older module
-    path follows it); an administrator's choice to pause one (``enabled``) is kept. Returns one line
-    per row.
+    lead-time reminders every quarter of an hour, the retention run at 02:30. Safe to run at every start:
+    each row is found by its name and brought up to date (its task too, so a row that names a task by an
+    older module path follows it); an administrator's choice to pause one (``enabled``) is kept. Returns
+    one line per row.
     """
     from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
