@@ -672,6 +672,7 @@ class EscalationActions:
             Condition(not_yet_logged_with_board,
                       "This escalation is already logged with the board, both as a serious concern and as "
                       "unresolved."),
+            ANONYMISED,
         ),
         inputs=(
             Choice("kind", "What are you logging?", (

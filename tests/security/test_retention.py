@@ -229,7 +229,7 @@ def test_old_digests_lose_their_lists_of_cases(people):
 
 
 # --- an anonymised escalation takes nothing more ------------------------------------------------------------
-def test_an_anonymised_escalation_refuses_notes_debriefs_reopening_and_attachments(resolved, people):
+def test_an_anonymised_escalation_refuses_notes_debriefs_reopening_board_logs_and_attachments(resolved, people):
     closed_days_ago(resolved, RETENTION_DEFAULT_DAYS + 1)
     retention_apply()
     esc = Escalation.objects.get(pk=resolved.pk)
@@ -241,6 +241,8 @@ def test_an_anonymised_escalation_refuses_notes_debriefs_reopening_and_attachmen
         lambda: services.escalation_add_note(escalation=esc, actor=raiser, note="More about the child."),
         lambda: services.escalation_reopen(escalation=esc, actor=raiser, reason="Overturned."),
         lambda: services.escalation_record_debrief(escalation=esc, actor=holder, note="Late debrief."),
+        lambda: services.escalation_log_with_board(escalation=esc, actor=raiser, reason="Unresolved.",
+                                                   kind="unresolved"),
         lambda: attachment_create(escalation=esc, actor=raiser,
                                   upload=SimpleUploadedFile("more.pdf", PDF, content_type="application/pdf")),
     ):
@@ -313,3 +315,19 @@ def test_beat_runs_it_nightly_and_the_command_runs_the_same_code(resolved):
     out = StringIO()
     call_command("apply_retention", stdout=out)
     assert "0 escalation(s) anonymised" in out.getvalue()
+
+
+def test_an_anonymised_escalation_still_shows_its_timeline_and_says_why_its_text_is_gone(resolved, people, client):
+    closed_days_ago(resolved, RETENTION_DEFAULT_DAYS + 1)
+    retention_apply()
+    client.force_login(people["puddleducks-practitioner"])
+
+    page = client.get(f"/escalations/{resolved.pk}/")
+    record = client.get(f"/escalations/{resolved.pk}/record/")
+    api = client.get(f"/api/v1/escalations/{resolved.pk}/")
+
+    assert page.status_code == record.status_code == api.status_code == 200
+    assert "Its retention period has passed" in page.content.decode()
+    assert len(api.json()["timeline"]) == TimelineEntry.objects.filter(escalation=resolved).count()
+    for response in (page, record, api):
+        assert "J.S." not in response.content.decode()
