@@ -5,6 +5,7 @@ import datetime as dt
 
 import rules
 from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 
@@ -126,6 +127,7 @@ class Organisation(models.Model):
     )
     retention_days = models.PositiveIntegerField(
         default=RETENTION_DEFAULT_DAYS,
+        validators=[MinValueValidator(RETENTION_MIN_DAYS), MaxValueValidator(RETENTION_MAX_DAYS)],
         help_text="Days a closed escalation is kept in full; then its free text and attachments are erased "
                   "and its timeline kept (escalations.retention).",
     )
