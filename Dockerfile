@@ -1,11 +1,17 @@
 # Production image: the web app (gunicorn), the Celery worker and beat share it.
 # Dependencies come from the lock file with their hashes checked: the image has the versions CI tested
-# (gunicorn among them, pinned in requirements/run.lock). It runs as an unprivileged user.
+# (gunicorn among them, pinned in requirements/run.lock). It runs as an unprivileged user (uid 10001), who
+# can write only var/ and the attachments' folder.
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 VAR_DIR=/app/var ATTACHMENTS_ROOT=/data/attachments \
     LOG_FORMAT=json
 WORKDIR /app
 RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid app --home-dir /app app
+# The PostgreSQL client tools, for scripts/backup and scripts/restore (Debian's 15, the server's version in
+# docker-compose.yml: pg_dump must be at least the server's).
+RUN apt-get update \
+    && apt-get install --yes --no-install-recommends postgresql-client \
+    && rm -rf /var/lib/apt/lists/*
 COPY requirements/run.lock requirements/run.lock
 RUN pip install --no-cache-dir --require-hashes -r requirements/run.lock
 COPY . .

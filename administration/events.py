@@ -138,3 +138,27 @@ def timescales_changed(*, actor: User, ladder: Ladder, kept_version: int, before
     return _entry(actor=actor, kind=AuditKind.TIMESCALES_CHANGED, subject=f"{ladder.name} (version {ladder.version})",
                   before={"version": kept_version, "working_days": before},
                   after={"version": ladder.version, "working_days": after})
+
+
+def retention_changed(*, actor: User, organisation: Organisation, before: int, after: int) -> AuditEntry:
+    return _entry(actor=actor, kind=AuditKind.RETENTION_CHANGED, subject=organisation.name,
+                  before={"retention_days": before}, after={"retention_days": after})
+
+
+# --- the retention run's (actor empty: the system; a case is named by its id, never its reference) -------------
+def escalation_anonymised(*, organisation_id: int, erased: dict[str, Any], at: dt.datetime) -> AuditEntry:
+    """One escalation's free text and attachments erased after its retention period: what, in counts."""
+    return AuditEntry(at=at, actor=None, organisation_id=organisation_id, kind=AuditKind.ESCALATION_ANONYMISED,
+                      subject=f"Escalation {erased['escalation']}", after=erased)
+
+
+def case_anonymised(*, organisation_id: int, case_id: int, at: dt.datetime) -> AuditEntry:
+    """A case with no escalation left in full lost its reference and display name."""
+    return AuditEntry(at=at, actor=None, organisation_id=organisation_id, kind=AuditKind.CASE_ANONYMISED,
+                      subject=f"Case {case_id}", after={"case": case_id})
+
+
+def digests_erased(*, organisation: Organisation, count: int, retention_days: int, at: dt.datetime) -> AuditEntry:
+    return AuditEntry(at=at, actor=None, organisation=organisation, kind=AuditKind.DIGESTS_ERASED,
+                      subject=f"{count} digest{'s' if count != 1 else ''}",
+                      after={"digests": count, "retention_days": retention_days})

@@ -86,6 +86,15 @@ class SettingsForm(ServiceErrorsMixin, forms.Form):
     )
 
 
+class RetentionForm(ServiceErrorsMixin, forms.Form):
+    retention_days = forms.CharField(
+        label="Days a closed escalation is kept in full", required=False,
+        help_text="After this many days from its resolution or withdrawal, an escalation's free text, notes and "
+                  "attachments are erased; its timeline (who did what, when) is kept. For example, 365.",
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-5", "inputmode": "numeric"}),
+    )
+
+
 class TierMappingForm(ServiceErrorsMixin, forms.Form):
     """One select a role: which tier the role holds on multi-agency ladders."""
 

@@ -26,6 +26,11 @@ class AuditKind(models.TextChoices):
     TIER_MAPPING_CHANGED = "tier_mapping_changed", "Role → tier mapping changed"
     TIMESCALES_CHANGED = "timescales_changed", "Ladder timescales changed"
     QAP_CHAIR_CHANGED = "qap_chair_changed", "QA&P chair changed"
+    RETENTION_CHANGED = "retention_changed", "Retention period changed"
+    # Written by the retention run (administration.retention), the actor empty: the system.
+    ESCALATION_ANONYMISED = "escalation_anonymised", "Escalation anonymised after the retention period"
+    CASE_ANONYMISED = "case_anonymised", "Case anonymised after the retention period"
+    DIGESTS_ERASED = "digests_erased", "Old digests' lists erased after the retention period"
 
 
 class AuditEntry(AppendOnlyModel):

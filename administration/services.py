@@ -34,6 +34,8 @@ from escalations.services import escalations_hand_over
 from organisations.models import (
     ADMIN_ROLES,
     BOARD_ROLES,
+    RETENTION_MAX_DAYS,
+    RETENTION_MIN_DAYS,
     ClosureDay,
     Organisation,
     OrganisationKind,
@@ -576,6 +578,39 @@ def organisation_settings_update(*, actor: User, close_of_business: dt.time | No
         return organisation
     organisation.save(update_fields=["close_of_business", "emergency_contacts", "out_of_hours_contacts"])
     events.audit_add(events.settings_changed(actor=actor, organisation=organisation, before=before, after=after))
+    return organisation
+
+
+@transaction.atomic
+def organisation_retention_set(*, actor: User, retention_days: object) -> Organisation:
+    """Set how many days a closed escalation is kept in full before its free text is erased (the timeline stays).
+
+    A shorter period takes effect at the next retention run: what it has passed is anonymised then.
+    """
+    own = _require_organisation_admin(actor)
+    organisation: Organisation = Organisation.objects.select_for_update().get(pk=own.pk)
+    errors: Errors = {}
+    days: int | None = None
+    if retention_days is None or retention_days == "":
+        errors["retention_days"] = ["Enter the number of days a closed escalation is kept, like 365."]
+    else:
+        try:
+            days = int(str(retention_days).strip())
+        except ValueError:
+            errors["retention_days"] = ["Enter the number of days as a whole number, like 365."]
+        else:
+            if not RETENTION_MIN_DAYS <= days <= RETENTION_MAX_DAYS:
+                errors["retention_days"] = [
+                    f"The retention period must be between {RETENTION_MIN_DAYS} and {RETENTION_MAX_DAYS} days."
+                ]
+    _raise_if(errors)
+    assert days is not None
+    before = organisation.retention_days
+    if days == before:
+        return organisation
+    organisation.retention_days = days
+    organisation.save(update_fields=["retention_days"])
+    events.audit_add(events.retention_changed(actor=actor, organisation=organisation, before=before, after=days))
     return organisation
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from .emails import invitations_send
+from .retention import retention_apply
 
 # A mail server that is down is retried with backoff, as the notification e-mails are.
 RETRY = {
@@ -19,3 +20,13 @@ RETRY = {
 def send_invitations(user_ids: list[int]) -> int:
     """Send the set-password e-mails of these newly invited people."""
     return invitations_send(user_ids=user_ids)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def apply_retention() -> str:
+    """Anonymise what the organisations' retention periods have passed (beat: daily); safe to run twice.
+
+    Not retried: a batch that failed (the database or the attachments' storage away) rolled back, and the
+    next day's run takes it again.
+    """
+    return retention_apply().summary()

@@ -18,6 +18,7 @@ urlpatterns = [
     path("teams/<int:pk>/", views.team_detail, name="team"),
     path("teams/<int:pk>/delete/", views.team_delete, name="team_delete"),
     path("settings/", views.organisation_settings, name="settings"),
+    path("retention/", views.retention, name="retention"),
     path("closure-days/", views.closure_days, name="closure_days"),
     path("closure-days/<int:pk>/remove/", views.closure_day_remove, name="closure_day_remove"),
     path("tiers/", views.tiers, name="tiers"),

@@ -28,6 +28,7 @@ from .forms import (
     ClosureDayForm,
     ImportForm,
     PersonForm,
+    RetentionForm,
     SettingsForm,
     TeamForm,
     TierMappingForm,
@@ -293,6 +294,26 @@ def organisation_settings(request: HttpRequest) -> HttpResponse:
         return redirect("administration:home")
     return _form_page(request, form, title="Organisation settings", button="Save", back=reverse("administration:home"),
                       back_label="Back to administration")
+
+
+@organisation_admin_only
+@require_http_methods(["GET", "POST"])
+def retention(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    form = RetentionForm(_posted(request), initial={"retention_days": user.organisation.retention_days})
+    if request.method == "POST" and form.is_valid() and _try(
+        form, lambda: services.organisation_retention_set(actor=user, **form.cleaned_data)
+    ) is not None:
+        messages.success(request, "The retention period is saved.")
+        return redirect("administration:home")
+    return _form_page(
+        request, form, title="Retention period", button="Save", back=reverse("administration:home"),
+        back_label="Back to administration",
+        intro="How long a resolved or withdrawn escalation is kept in full. Each night, the escalations closed "
+              "longer ago than this are anonymised: what people wrote, their notes and debriefs, the attachments "
+              "and the case's reference and name are erased; the timeline of who did what, and when, is kept. "
+              "The longest period of the organisations involved applies. This cannot be undone.",
+    )
 
 
 @organisation_admin_only

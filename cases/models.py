@@ -30,6 +30,9 @@ class Case(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="allocated_cases"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # When the retention period erased its reference and display name (escalations.retention): every
+    # escalation on it was anonymised, or it never had one.
+    anonymised_at = models.DateTimeField(null=True, blank=True)
 
     objects = CaseQuerySet.as_manager()
 

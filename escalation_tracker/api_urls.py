@@ -6,6 +6,7 @@ from administration.apis import AuditApi, PeopleApi, PersonDeactivateApi, StaffI
 from core.api import api_not_found
 from escalations.apis import ACTION_APIS, EscalationDetailApi, EscalationListCreateApi
 from escalations.case_apis import CaseListCreateApi
+from escalations.subject_access_views import SubjectAccessApi
 from notifications.apis import NotificationListApi, NotificationReadApi
 from organisations.absence_apis import AbsenceListCreateApi
 from organisations.apis import MeApi, TokenApi
@@ -16,6 +17,7 @@ v1 = [
     path("me/", MeApi.as_view(), name="api-me"),
     path("ladders/", LadderListApi.as_view(), name="api-ladders"),
     path("cases/", CaseListCreateApi.as_view(), name="api-cases"),
+    path("cases/subject-access/", SubjectAccessApi.as_view(), name="api-case-subject-access"),
     path("escalations/", EscalationListCreateApi.as_view(), name="api-escalations"),
     path("escalations/<int:id>/", EscalationDetailApi.as_view(), name="api-escalation"),
     *[

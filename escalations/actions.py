@@ -289,6 +289,16 @@ def has_next_stage(escalation: Escalation) -> bool:
     return escalation.next_stage_index() is not None
 
 
+def not_anonymised(escalation: Escalation) -> bool:
+    """Not yet anonymised by the retention period (``escalations.retention``): after it, nothing is added."""
+    return escalation.anonymised_at is None
+
+
+# The refusal once the retention period has erased an escalation's text: it is a record of counts now.
+ANONYMISED = Condition(not_anonymised, "Its retention period has passed and its details are erased: it can no "
+                                       "longer be changed or added to.")
+
+
 def exceptional_only_after_final_decision(escalation: Escalation) -> bool:
     """Bexley 3.6: an exceptional stage is reached only after the final decision, where concerns remain."""
     nxt = escalation.next_stage_index()
@@ -485,6 +495,7 @@ class EscalationActions:
                       "'{next_stage}' is exceptional: it is reached only after the final decision, where significant "
                       "concerns for the child remain."),
             Condition(resolved_only_into_exceptional, "A resolved escalation can be reopened, not escalated."),
+            ANONYMISED,
         ),
         inputs=(Text("reason", _escalate_reason_label, "Enter why you are escalating it", hint=_escalate_reason_hint,
                      noun="Reason"),
@@ -540,6 +551,7 @@ class EscalationActions:
             InState("Only a resolved escalation can be reopened (it is {state})."),
             Condition(has_next_stage,
                       "This escalation was resolved at the last stage: there is no higher level to reopen it at."),
+            ANONYMISED,
         ),
         inputs=(_reason("Why are you reopening it?", "Enter why you are reopening it"),),
         service="escalation_reopen",
@@ -660,6 +672,7 @@ class EscalationActions:
             Condition(not_yet_logged_with_board,
                       "This escalation is already logged with the board, both as a serious concern and as "
                       "unresolved."),
+            ANONYMISED,
         ),
         inputs=(
             Choice("kind", "What are you logging?", (
@@ -717,7 +730,7 @@ class EscalationActions:
     @action(
         who=is_party,
         source=(State.RESOLVED,), target=None,
-        checks=(InState("A debrief is recorded once the escalation is resolved (it is {state})."),),
+        checks=(InState("A debrief is recorded once the escalation is resolved (it is {state})."), ANONYMISED),
         inputs=(Text("note", "Your debrief", "Enter your debrief",
                      hint="What worked, what did not, and what keeps the working relationship good. Each party "
                           "records one.", rows=4),),
@@ -735,7 +748,7 @@ class EscalationActions:
 
     @action(
         who=can_view & ~is_board_member,
-        source=ANY_STATE, target=None, checks=(),
+        source=ANY_STATE, target=None, checks=(ANONYMISED,),
         inputs=(Text("note", "Note", "Enter the note", hint="For example, advice given or a phone call. Everyone who "
                      "can see this escalation can read it.", rows=3),),
         service="escalation_add_note",

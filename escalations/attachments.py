@@ -24,6 +24,7 @@ from django.db.models import Prefetch
 from django.template.defaultfilters import filesizeformat
 from django.utils.text import get_valid_filename
 
+from core.errors import ActionConflict
 from organisations.models import User
 
 from . import events
@@ -234,6 +235,9 @@ def attachment_create(*, escalation: Escalation, actor: User, upload: File | Non
             # Re-checked under the lock: visibility may have changed since the page was drawn.
             if not actor.has_perm("escalations.attach", esc):
                 raise ActionNotPermitted("You are not allowed to add attachments to this escalation.")
+            if esc.anonymised_at is not None:  # the retention period erased it (escalations.retention)
+                raise ActionConflict("Its retention period has passed and its details are erased: nothing can be "
+                                     "attached to it.")
             upload.seek(0)
             # A random name on disk: nothing the uploader typed reaches the file system.
             saved_name = storage.save(f"escalation-{esc.pk}/{uuid.uuid4().hex}.{extension}", upload)

@@ -148,6 +148,8 @@ class Escalation(EscalationActions, ConcurrentTransitionMixin, models.Model):
     board_logged_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # When the retention period erased its free text and attachments (escalations.retention); never undone.
+    anonymised_at = models.DateTimeField(null=True, blank=True)
     times_reopened = models.PositiveIntegerField(default=0)
     times_auto_advanced = models.PositiveIntegerField(default=0)
     # Incremented by every change: a form or API call made on an older version is refused (409).

@@ -4,7 +4,7 @@ Each action has one URL, from its spec: POST /escalations/<pk>/<page_path>/, nam
 """
 from django.urls import path
 
-from . import views
+from . import subject_access_views, views
 from .actions import ACTIONS
 
 urlpatterns = [
@@ -16,6 +16,7 @@ urlpatterns = [
     path("raise/preview/", views.raise_preview, name="raise_preview"),
     path("raise/emergency/", views.raise_emergency, name="raise_emergency"),
     path("raise/details/", views.raise_details, name="raise_details"),
+    path("subject-access/", subject_access_views.subject_access, name="subject_access"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/raised/", views.raised, name="raised"),
     path("<int:pk>/record/", views.record, name="record"),

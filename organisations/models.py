@@ -5,6 +5,7 @@ import datetime as dt
 
 import rules
 from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 
@@ -81,6 +82,16 @@ DEFAULT_TIERS: dict[str, dict[str, str]] = {
 }
 
 
+# How long a closed escalation is kept in full (CONTRACT 8, issue 14 item 8). The procedures keep the record
+# of a disagreement on the child's file (004: "retained on the child's chronology / agency database";
+# 003 section 6: the escalation form on the case-management system; 001: decisions recorded in writing):
+# the tracker's copy is a working copy. A year after closing covers the year's themes report to the board
+# and a decision overturned higher up; afterwards the free text is erased and the timeline kept.
+RETENTION_DEFAULT_DAYS = 365
+RETENTION_MIN_DAYS = 30  # a month: the debriefs and a reopening after resolution happen within weeks
+RETENTION_MAX_DAYS = 6 * 365  # six years: the Limitation Act 1980's period, the longest a record is kept for a claim
+
+
 class Partnership(models.Model):
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=200)
@@ -113,6 +124,12 @@ class Organisation(models.Model):
     )
     active_staff = models.PositiveIntegerField(
         default=0, help_text="Staff count used for 'escalations per 100 staff' (0: count active users)."
+    )
+    retention_days = models.PositiveIntegerField(
+        default=RETENTION_DEFAULT_DAYS,
+        validators=[MinValueValidator(RETENTION_MIN_DAYS), MaxValueValidator(RETENTION_MAX_DAYS)],
+        help_text="Days a closed escalation is kept in full; then its free text and attachments are erased "
+                  "and its timeline kept (escalations.retention).",
     )
 
     objects = OrganisationQuerySet.as_manager()

@@ -123,7 +123,10 @@ def test_setup_clock_creates_the_sweep_reminders_and_digest_schedules(settings):
     psw_digest = rows[schedules.PSW_DIGEST_NAME]
     assert (psw_digest.task, psw_digest.crontab.hour, psw_digest.crontab.minute) == (
         "oversight.tasks.send_psw_digests", "7", "30")
-    assert out.getvalue().count("created:") == 5
+    retention = rows[schedules.RETENTION_NAME]
+    assert (retention.task, retention.crontab.hour, retention.crontab.minute) == (
+        "administration.tasks.apply_retention", "2", "30")
+    assert out.getvalue().count("created:") == 6
 
 
 def test_setup_clock_twice_changes_nothing_and_keeps_a_pause_made_in_the_admin(settings):
@@ -131,8 +134,8 @@ def test_setup_clock_twice_changes_nothing_and_keeps_a_pause_made_in_the_admin(s
     PeriodicTask.objects.filter(name=schedules.LEAD_NAME).update(enabled=False)
     out = StringIO()
     call_command("setup_clock", stdout=out)
-    assert PeriodicTask.objects.count() == 5
-    assert out.getvalue().count("unchanged") == 5
+    assert PeriodicTask.objects.count() == 6
+    assert out.getvalue().count("unchanged") == 6
     assert not beat_rows()[schedules.LEAD_NAME].enabled
 
 
@@ -161,7 +164,7 @@ def test_setup_clock_moves_schedules_made_with_the_old_task_names_to_the_new_one
     assert rows[schedules.LEAD_NAME].task == "deadlines.tasks.send_deadline_reminders"
     assert rows[schedules.DIGEST_NAME].task == "notifications.tasks.send_daily_digests"
     assert not rows[schedules.LEAD_NAME].enabled  # the pause made in the admin is kept
-    assert PeriodicTask.objects.count() == 5
+    assert PeriodicTask.objects.count() == 6
     for name in (schedules.SWEEP_NAME, schedules.MORNING_NAME, schedules.LEAD_NAME):
         assert f"updated (task): {name}" in out.getvalue()
     assert f"unchanged: {schedules.DIGEST_NAME}" in out.getvalue()
@@ -216,4 +219,4 @@ def test_setup_clock_renames_the_digest_row_made_under_its_former_name():
     rows = beat_rows()
     assert former not in rows
     assert not rows[schedules.DIGEST_NAME].enabled
-    assert PeriodicTask.objects.count() == 5
+    assert PeriodicTask.objects.count() == 6
