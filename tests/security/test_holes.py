@@ -235,3 +235,29 @@ def test_hole_10_the_page_answers_alike_too(client):
     assert outsider.status_code == missing.status_code == 400
     assert "Choose one of the people listed" in outsider.content.decode()
     assert "Choose one of the people listed" in missing.content.decode()
+
+
+# --- found by the access matrix --------------------------------------------------------------------------
+def test_an_organisation_s_administrator_reads_no_systemic_issue_the_register_names_escalations(client):
+    """The register links escalations by case reference; an administrator runs the organisation, never its cases."""
+    from oversight.models import SystemicIssue
+    from oversight.rules import systemic_issue_can_view_register
+
+    issue = SystemicIssue.objects.filter(organisation__slug="bexley").order_by("pk").first()
+    administrator = person("bexley-org-admin")
+    assert not systemic_issue_can_view_register(administrator)
+    page(client, "bexley-org-admin")
+    assert client.get(reverse("oversight:systemic_list")).status_code == 403
+    response = client.get(reverse("oversight:systemic_detail", args=[issue.pk]))
+    assert response.status_code in (403, 404) and issue.title not in response.content.decode()
+    assert systemic_issue_can_view_register(person("bexley-psw"))
+    assert systemic_issue_can_view_register(person("bexley-practitioner"))
+
+
+def test_the_list_of_escalations_on_my_cases_is_refused_to_administrators_as_the_other_lists_are(client):
+    for username in ("bexley-org-admin",):
+        page(client, username)
+        for name in ("escalations:mine", "escalations:awaiting", "escalations:on_my_cases"):
+            assert client.get(reverse(name)).status_code == 403, name
+    page(client, "stoke-social-worker")
+    assert client.get(reverse("escalations:on_my_cases")).status_code == 200
