@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
+from django.utils.module_loading import import_string
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
@@ -351,30 +352,39 @@ def action_input(spec: ActionSpec) -> type[InputSerializer]:
     return _body(spec.body)
 
 
-def _user_named(field: str, username: str) -> User:
-    user = User.objects.filter(username=username, is_active=True).first()
+# One answer for a username that names nobody and for one that names someone who may not be chosen here, so
+# that an action's request body cannot be used to find out who has an account (the page offers a list).
+NOT_ELIGIBLE = "No one who may be named here has this username."
+
+
+def _user_named(spec_input: actions.Person, username: str, escalation: Escalation) -> User:
+    """The person the username names among those the action's page offers (its ``candidates``)."""
+    user = import_string(spec_input.candidates)(escalation=escalation).filter(username=username).first()
     if user is None:
-        raise ValidationError({field: ["No active person has this username."]})
+        raise ValidationError({spec_input.name: [NOT_ELIGIBLE]})
     return user
 
 
-def _users_named(field: str, usernames: list[str]) -> list[User]:
-    found = {user.username: user for user in User.objects.filter(username__in=usernames, is_active=True)}
-    unknown = [name for name in usernames if name not in found]
+def _users_named(spec_input: actions.People, usernames: list[str], escalation: Escalation) -> list[User]:
+    """The people the usernames name, each an active person of the ladder's partnership(s); the service says
+    who of them may not sit, and why."""
+    found = {user.username: user for user in User.objects.filter(
+        username__in=usernames, is_active=True, organisation__partnerships__in=escalation.ladder.partnership_ids())}
+    unknown = [name for name in dict.fromkeys(usernames) if name not in found]
     if unknown:
-        raise ValidationError({field: [f"No active person has this username: {', '.join(unknown)}."]})
+        raise ValidationError({spec_input.name: [f"{NOT_ELIGIBLE[:-1]}: {', '.join(unknown)}."]})
     return [found[name] for name in dict.fromkeys(usernames)]
 
 
-def _arguments(spec: ActionSpec, data: dict) -> dict:
+def _arguments(spec: ActionSpec, data: dict, escalation: Escalation) -> dict:
     """The service's arguments from a valid body: a person named by username is that person."""
     arguments = dict(data)
     for spec_input in spec.inputs:
         if isinstance(spec_input, actions.Person):
             username = arguments.get(spec_input.name)
-            arguments[spec_input.name] = _user_named(spec_input.name, username) if username else None
+            arguments[spec_input.name] = _user_named(spec_input, username, escalation) if username else None
         elif isinstance(spec_input, actions.People):
-            arguments[spec_input.name] = _users_named(spec_input.name, arguments[spec_input.name])
+            arguments[spec_input.name] = _users_named(spec_input, arguments[spec_input.name], escalation)
     return arguments
 
 
@@ -388,7 +398,15 @@ class EscalationActionApi(APIView):
         escalation = escalation_get_visible(user=request.user, pk=id)
         data = action_input(self.spec)(data=request.data)
         data.is_valid(raise_exception=True)
-        arguments = _arguments(self.spec, data.validated_data)
+        # Who may take it, and whether it may happen now, are asked before anyone named in the body is looked
+        # up, in the service's order, so that the answer never depends on whether a username exists; the
+        # service asks both again under its lock.
+        if not request.user.has_perm(self.spec.permission, escalation):
+            raise services.ActionNotPermitted("You are not allowed to do this on this escalation.")
+        refused = actions.refusal(self.spec, escalation)
+        if refused is not None:
+            raise services.ActionConflict(refused)
+        arguments = _arguments(self.spec, data.validated_data, escalation)
         if self.spec.versioned:
             # The version read now, unless the client says which one it read: two requests racing on
             # the same version cannot both succeed.

@@ -104,6 +104,7 @@ def team(request: HttpRequest) -> HttpResponse:
 @require_GET
 def on_my_cases(request: HttpRequest) -> HttpResponse:
     """Escalations about the cases allocated to me (Stoke 4: the social worker is a party to the dispute)."""
+    _refuse_administrators(request)
     user = request.user
     context = _list_page(request, base=selectors.escalation_list_on_my_cases(user=user), default_state="live",
                          shortcuts_of="awaiting")
