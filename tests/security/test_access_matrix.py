@@ -643,16 +643,22 @@ def _request(client: Client, method: str, path: str, body: dict[str, Any], *, ap
     return response
 
 
-def test_the_access_matrix(demo_objects, monkeypatch):
+# The principals are taken in shards, so that the test runner's workers share the matrix between them.
+SHARDS = 8
+
+
+@pytest.mark.parametrize("shard", range(SHARDS))
+def test_the_access_matrix(demo_objects, monkeypatch, shard):
     """Every pattern × every principal × GET and POST answers as its row says: nobody gets through where the row
-    refuses (0 unexpected 2xx), and an invisible object's 404 is byte for byte a missing one's."""
+    refuses (0 unexpected 2xx), and an invisible object's 404 is byte for byte a missing one's. Each shard takes
+    every SHARDS-th principal; together they take them all."""
     from rest_framework.throttling import SimpleRateThrottle
 
     monkeypatch.setattr(SimpleRateThrottle, "allow_request", lambda self, request, view: True)
     escalations, objects, principals = demo_objects
     tally = Tally()
     all_patterns = patterns()
-    for principal in principals:
+    for principal in principals[shard::SHARDS]:
         client = Client(raise_request_exception=False)
         if principal.user is not None:
             client.force_login(principal.user)
@@ -684,7 +690,8 @@ def test_the_access_matrix(demo_objects, monkeypatch):
                         if (gone.status_code, gone.content) != (404, response.content):
                             tally.hidden_differs.append(f"{where}: {gone.status_code} {gone.content[:80]!r} "
                                                         f"for a missing one, {response.content[:80]!r} here")
-    report = (f"{len(all_patterns)} patterns × {len(principals)} principals × 2 methods "
+    report = (f"shard {shard + 1} of {SHARDS}: {len(all_patterns)} patterns × {len(principals[shard::SHARDS])} of "
+              f"{len(principals)} principals × 2 methods "
               f"(escalation-scoped patterns on {len(escalations)} escalations): {tally.requests} requests, "
               f"{tally.hidden_checked} hidden-object 404s compared with a missing id; statuses "
               f"{dict(sorted(tally.by_status.items()))}")
