@@ -20,8 +20,10 @@ PAGE_SIZE = 50
 
 def access_log_read_record(*, request: HttpRequest, filterset: AccessLogFilter, via: str) -> None:
     """Reading the log is an access too: who read it, with which filters."""
-    filterset.form.is_valid()
-    filters = {name: str(value) for name, value in filterset.form.cleaned_data.items() if value not in (None, "")}
+    filters: dict[str, str] = {}
+    if filterset.is_bound:
+        filterset.form.is_valid()  # fills cleaned_data with the valid filters, those applied
+        filters = {name: str(value) for name, value in filterset.form.cleaned_data.items() if value not in (None, "")}
     access_record(action=Action.ACCESS_LOG_READ, request=request,
                   obj=Subject(kind="access_log", organisation_id=request.user.organisation_id),
                   detail={"via": via, "filters": filters})
