@@ -37,7 +37,8 @@ def test_this_run_writes_every_record_as_json_to_the_scanned_file():
     logging.getLogger("escalation_tracker.probe").info("probe %s", 12345)
     handler = logscan._state["handler"]
     handler.flush()
-    last = open(handler.baseFilename, encoding="utf-8").read().splitlines()[-1]
+    with open(handler.baseFilename, encoding="utf-8") as written:
+        last = written.read().splitlines()[-1]
     assert json.loads(last)["message"] == "probe 12345"
 
 
@@ -78,5 +79,5 @@ def test_the_deploy_check_names_the_console_backend(settings):
 
     settings.EMAIL_BACKEND = CONSOLE_BACKEND
     settings.DEBUG = False
-    with pytest.raises(SystemCheckError, match="audit.E001"):
+    with pytest.raises(SystemCheckError, match=r"audit\.E001"):
         call_command("check", "--deploy", "--tag", "security")
