@@ -23,7 +23,11 @@ import pytest
 ENV_DIR = "ET_LOG_SCAN_DIR"
 # The shapes of the product's fictional references: the demo's, the factories' and the bench's.
 REFERENCE_SHAPES = re.compile(r"\b(?:DEMO-[A-Z]{2}-\d{4}|LCS-\d{6}|TEST-\d{5}|SC-\d{7})\b")
-MIN_NAME = 3  # shorter display names (none in the data) would match too much by chance
+# What is remembered of a case a test creates: references that look like one (five characters or more,
+# letters and digits) and names that look like one (initials, or two capitalised words). A fuzzer's "0"
+# or "x" would match any log line by chance, and names nothing.
+LIKE_A_REFERENCE = re.compile(r"^(?=.*[A-Za-z])(?=.*\d)\S{5,}$")
+LIKE_A_NAME = re.compile(r"^(?:[A-Z]\.){2,4}$|^[A-Z][a-z]+(?: [A-Z][a-z]+)+$")
 
 _state: dict = {"handler": None, "forbidden": set()}
 
@@ -48,8 +52,9 @@ def pytest_configure(config) -> None:
 
 
 def _remember_case(sender, instance, **kwargs) -> None:
-    _state["forbidden"].add(instance.reference)
-    if instance.display_name and len(instance.display_name) >= MIN_NAME:
+    if LIKE_A_REFERENCE.match(instance.reference or ""):
+        _state["forbidden"].add(instance.reference)
+    if LIKE_A_NAME.match(instance.display_name or ""):
         _state["forbidden"].add(instance.display_name)
 
 

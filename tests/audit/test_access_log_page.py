@@ -125,3 +125,9 @@ def test_the_page_is_paged(raise_escalation, people):
     first = client.get(PAGE).content.decode()
     assert len(_usernames(first)) == 50 and "Page 1 of 2" in first
     assert len(_usernames(client.get(PAGE, {"page": 2}).content.decode())) == 1
+
+
+def test_the_psw_finds_it_in_the_navigation_and_nobody_else_is_offered_it(people):
+    link = 'href="/access-log/"'
+    assert link in _client(people["bexley-psw"]).get(reverse("oversight:psw_overview")).content.decode()
+    assert link not in _client(people["bexley-team-manager"]).get(reverse("escalations:awaiting")).content.decode()

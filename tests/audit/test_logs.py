@@ -81,3 +81,12 @@ def test_the_deploy_check_names_the_console_backend(settings):
     settings.DEBUG = False
     with pytest.raises(SystemCheckError, match=r"audit\.E001"):
         call_command("check", "--deploy", "--tag", "security")
+
+
+def test_the_scan_remembers_what_looks_like_a_reference_or_a_name_not_a_fuzzers_noise(monkeypatch):
+    from types import SimpleNamespace
+
+    monkeypatch.setitem(logscan._state, "forbidden", set())
+    for reference, name in [("LCS-100001", "A.B."), ("0", "x"), ("abc", "Jo"), ("TEST-00007", "Jamie Example")]:
+        logscan._remember_case(None, SimpleNamespace(reference=reference, display_name=name))
+    assert logscan._state["forbidden"] == {"LCS-100001", "A.B.", "TEST-00007", "Jamie Example"}
