@@ -43,8 +43,8 @@ class AccessLogApi(generics.GenericAPIView):
         summary="Read the access log (PSW)",
         description="Who viewed, downloaded, exported or was refused the escalations raised by or against your "
                     "organisation, newest first; filtered by `escalation`, `person` (username), `action`, "
-                    "`outcome`, `from_date` and `to_date`. A page past the last answers 404. Only a principal social worker may read it, and "
-                    "reading it is recorded.",
+                    "`outcome`, `from_date` and `to_date`. A page past the last answers 404. Only a principal "
+                    "social worker may read it, and reading it is recorded.",
         responses={200: AccessEventOutput(many=True), **errors(400, 403, 404)},
         tags=["audit"],
     )
