@@ -7,6 +7,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from audit.services import Action, Subject, access_record_many
 from organisations.models import ClosureDay, Organisation, Team, User
 from policies.models import Category, Ladder
 
@@ -31,13 +32,26 @@ def organisation_created(*, organisation: Organisation, administrator: User) -> 
     )
 
 
+def _access_rows(entries: list[AuditEntry]) -> None:
+    """Each change also goes to the access log, linked by the entry's id, with where it came from (the
+    client's address) and when in UTC: the entry keeps what changed, the access log who did it from where."""
+    subjects = [Subject(kind="audit_entry", id=str(entry.pk), organisation_id=entry.organisation_id)
+                for entry in entries]
+    by_actor = entries[0].actor if entries else None
+    access_record_many(action=Action.ADMINISTRATIVE_CHANGE, objs=subjects, user=by_actor,
+                       detail={"via": "administration", "kinds": sorted({entry.kind for entry in entries})})
+
+
 def audit_add(entry: AuditEntry) -> AuditEntry:
     entry.save()
+    _access_rows([entry])
     return entry
 
 
 def audit_add_many(entries: list[AuditEntry]) -> list[AuditEntry]:
-    return AuditEntry.objects.bulk_create(entries)
+    saved = AuditEntry.objects.bulk_create(entries)
+    _access_rows(saved)
+    return saved
 
 
 def person_snapshot(person: User) -> dict[str, Any]:

@@ -58,6 +58,7 @@ class AuditEntry(AppendOnlyModel):
     append_only_name = "the audit log"
 
     class Meta:
+        base_manager_name = "objects"
         ordering = ["-at", "-pk"]
         verbose_name_plural = "audit entries"
         indexes = [

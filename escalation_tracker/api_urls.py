@@ -3,6 +3,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from administration.apis import AuditApi, PeopleApi, PersonDeactivateApi, StaffImportApi
+from audit.apis import AccessLogApi
 from core.api import api_not_found
 from escalations.apis import ACTION_APIS, EscalationDetailApi, EscalationListCreateApi
 from escalations.case_apis import CaseListCreateApi
@@ -33,6 +34,7 @@ v1 = [
     path("administration/people/<int:id>/deactivate/", PersonDeactivateApi.as_view(),
          name="api-administration-deactivate"),
     path("administration/audit/", AuditApi.as_view(), name="api-administration-audit"),
+    path("access-log/", AccessLogApi.as_view(), name="api-access-log"),
     # Anything else under v1 (a mistyped path, an id that is not a number) is a JSON 404.
     re_path(r"^.*$", api_not_found),
 ]

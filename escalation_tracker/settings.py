@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "rules.apps.AutodiscoverRulesConfig",
     "core",
     "organisations",
+    "audit",
     "policies",
     "cases",
     "escalations",
@@ -99,6 +100,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Refusals (403, and the 404 that hides an object) and the admin's changes go to the access log.
+    "audit.middleware.AccessAuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -233,12 +236,11 @@ ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", str(10 * 1024 
 DATA_UPLOAD_MAX_MEMORY_SIZE = ATTACHMENT_MAX_BYTES + 1024 * 1024
 
 # --- E-mail -------------------------------------------------------------------------------------
-# The console backend prints whole messages (case references among them) into the logs: only with DEBUG on.
-# Without DEBUG the default is SMTP, configured by the variables below.
-EMAIL_BACKEND = os.environ.get(
-    "EMAIL_BACKEND",
-    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
-)
+# E-mails carry case references, so they never go through the logs or the process's output: by default
+# (development) they are files under var/mail/; production sets the SMTP backend. The console backend is
+# refused when DEBUG is off (check audit.E001).
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")

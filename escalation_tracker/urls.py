@@ -17,6 +17,7 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("absences/", include("organisations.absence_urls")),
     path("reports/", include("reports.urls")),
+    path("access-log/", include("audit.urls")),
     path("api/", include("escalation_tracker.api_urls")),
     path("scim/v2/", include("scim.urls")),
     path("admin/", admin.site.urls),

@@ -19,6 +19,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from audit.services import Action, access_record, access_record_many
 from core.api import (
     InputSerializer,
     LondonDateTimeField,
@@ -236,6 +237,7 @@ class EscalationListCreateApi(generics.GenericAPIView):
     )
     def get(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        access_record_many(action=Action.EXPORTED, objs=page, request=request, detail={"via": "api_list"})
         return self.get_paginated_response(EscalationSummaryOutput(page, many=True).data)
 
     @extend_schema(
@@ -275,7 +277,9 @@ class EscalationDetailApi(APIView):
         tags=["escalations"],
     )
     def get(self, request, id: int):
-        return _answer(request, id)
+        escalation = escalation_get_visible(user=request.user, pk=id)
+        access_record(action=Action.ESCALATION_VIEWED, obj=escalation, request=request, detail={"via": "api"})
+        return Response(EscalationOutput(escalation, context={"user": request.user}).data)
 
 
 # --- actions ---------------------------------------------------------------------------------------

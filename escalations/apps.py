@@ -6,6 +6,8 @@ class EscalationsConfig(AppConfig):
     name = "escalations"
 
     def ready(self) -> None:
+        from .audit import audit_subjects_register
         from .rules import action_permissions_add
 
         action_permissions_add()
+        audit_subjects_register()

@@ -283,8 +283,11 @@ class TimelineEntry(AppendOnlyModel):
     params = models.JSONField(default=dict, blank=True)
 
     append_only_name = "the timeline"
+    # Free text retention's anonymisation may blank (core.models.anonymising): the rest is kept.
+    append_only_erasable = ("note", "params")
 
     class Meta:
+        base_manager_name = "objects"
         ordering = ["at", "pk"]
         verbose_name_plural = "timeline entries"
         indexes = [models.Index(fields=["escalation", "at"], name="timeline_esc_at")]

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from audit.services import Action, access_record
 from notifications.services import notifications_mark_read_for_escalation
 from policies.models import RiskLevel
 
@@ -317,6 +318,7 @@ def _detail_context(request: HttpRequest, escalation: Escalation, *, bound: form
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The whole record, and the forms of the actions this person may take now (only those)."""
     escalation = selectors.escalation_get(user=request.user, pk=pk)
+    access_record(action=Action.ESCALATION_VIEWED, obj=escalation, request=request)
     # Opening the record reads what it says: its notifications stop counting as unread.
     notifications_mark_read_for_escalation(user=request.user, escalation=escalation)
     return render(request, "escalations/detail.html", _detail_context(request, escalation))
@@ -362,6 +364,7 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 def record(request: HttpRequest, pk: int) -> HttpResponse:
     """The written record between the parties: printable, for whoever can see the escalation."""
     escalation = selectors.escalation_get(user=request.user, pk=pk)
+    access_record(action=Action.RECORD_VIEWED, obj=escalation, request=request)
     timeline = selectors.escalation_timeline(escalation=escalation)
     return render(request, "escalations/record.html", {
         "escalation": escalation,
@@ -420,6 +423,7 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
         handle = attachment_open(attachment=attachment)
     except FileNotFoundError as exc:
         raise Http404("This attachment's file is no longer available.") from exc
+    access_record(action=Action.ATTACHMENT_DOWNLOADED, obj=attachment, request=request)
     response = FileResponse(
         handle, as_attachment=True, filename=attachment.original_name, content_type=attachment.content_type,
     )

@@ -73,6 +73,7 @@ class SystemicIssueEvent(AppendOnlyModel):
     append_only_name = "a systemic issue's history"
 
     class Meta:
+        base_manager_name = "objects"
         ordering = ["at", "pk"]
         indexes = [models.Index(fields=["issue", "at"], name="systemic_event_issue_at")]
 

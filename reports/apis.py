@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from core.api import errors
 
+from .exports import report_export_record
 from .selectors import report_period_parse, report_scope_for, themes_report
 
 
@@ -99,4 +100,5 @@ class ThemesReportApi(APIView):
         except DjangoValidationError as exc:
             raise ValidationError(exc.message_dict) from exc
         report = themes_report(scope=scope, period=period)
+        report_export_record(request=request, scope=scope, period=period, via="api")
         return Response(self.OutputSerializer(report).data)

@@ -12,7 +12,7 @@ from django.urls import reverse
 from organisations.models import Organisation, Partnership
 
 from .charts import report_charts
-from .exports import table_csv
+from .exports import report_export_record, table_csv
 from .forms import ReportPeriodForm
 from .selectors import (
     ReportPeriod,
@@ -98,6 +98,7 @@ def themes_print(request: HttpRequest) -> HttpResponse:
     if isinstance(answer, HttpResponse):
         return answer
     scope, period, report = answer
+    report_export_record(request=request, scope=scope, period=period, via="print")
     links = _links(scope, period, report.table_names)
     return render(request, "reports/themes_print.html", {
         "scope": scope, "report": report, "period": period, "printable": True,
@@ -118,6 +119,7 @@ def themes_csv(request: HttpRequest) -> HttpResponse:
             f"table: choose one of {', '.join(report.table_names)} (got '{name}').",
             status=400, content_type="text/plain; charset=utf-8",
         )
+    report_export_record(request=request, scope=scope, period=period, via="csv", table=name)
     response = HttpResponse(table_csv(table=report.table(name)), content_type="text/csv; charset=utf-8")
     filename = f"themes-{scope.slug}-{name}-{period.start.isoformat()}-to-{period.end.isoformat()}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

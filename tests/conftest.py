@@ -6,6 +6,9 @@ import pytest
 
 LONDON = ZoneInfo("Europe/London")
 
+# Every run's application logs are scanned for case references and children's names (tests/logscan.py).
+pytest_plugins = ["tests.logscan"]
+
 
 def at(*args) -> dt.datetime:
     """A local (Europe/London) moment: at(2026, 11, 10, 10, 0)."""
