@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from audit.services import Action, access_record_many
 from cases.models import Case
 from escalations import retention
+from escalations.models import Escalation
 from organisations.models import Organisation
 
 from . import events
@@ -39,11 +41,13 @@ def retention_apply(*, now: dt.datetime | None = None) -> RetentionReport:
     for batch in retention.in_batches(retention.escalations_due_for_anonymisation(now=now)):
         with transaction.atomic():
             entries = []
+            anonymised = []
             for escalation_id in batch:
                 erased = retention.escalation_anonymise(escalation_id=escalation_id, now=now)
                 if erased is None:
                     continue
                 report.escalations += 1
+                anonymised.append(escalation_id)
                 params = erased.as_params()
                 entries += [events.escalation_anonymised(organisation_id=organisation_id, erased=params, at=now)
                             for organisation_id in erased.organisation_ids]
@@ -52,6 +56,9 @@ def retention_apply(*, now: dt.datetime | None = None) -> RetentionReport:
                     entries.append(events.case_anonymised(organisation_id=erased.case_organisation_id,
                                                           case_id=erased.case_id, at=now))
             events.audit_add_many(entries)
+            # Each anonymised escalation is in its organisations' access log too, where the PSW reads it.
+            access_record_many(action=Action.ANONYMISED, objs=Escalation.objects.filter(pk__in=anonymised),
+                               detail={"via": "retention"})
     # Cases that never had an escalation, and any whose last escalation was anonymised by an earlier run.
     for batch in retention.in_batches(retention.cases_due_for_anonymisation(now=now)):
         with transaction.atomic():

@@ -12,6 +12,8 @@ import json
 import logging
 from typing import Any
 
+from django.http import HttpRequest
+
 # The attributes every LogRecord has: anything else on a record came from ``extra=``.
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "taskName"}
 
@@ -19,6 +21,10 @@ _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"messa
 def _plain(value: Any) -> Any:
     if isinstance(value, str | int | float | bool) or value is None:
         return value
+    if isinstance(value, HttpRequest):
+        # Django's own request logger passes the request: its method and path, never the query string,
+        # which may carry a case reference (a search, a subject-access request).
+        return f"{value.method} {value.path}"
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     return str(value)

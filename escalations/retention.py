@@ -28,12 +28,13 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from cases.models import Case
+from core.models import anonymising
 from notifications.models import Notification
 from organisations.models import Organisation
 
@@ -138,18 +139,19 @@ def timeline_text_erase(*, escalation_id: int) -> int:
     refuses ``save``, ``update`` and ``delete``); the retention period is the single exception, and it
     changes exactly two columns of ``escalations_timelineentry``: ``note`` (set to "") and ``params``
     (the keys of ``TIMELINE_FREE_TEXT_PARAMS`` removed). ``at``, ``actor``, ``action``, ``from_state``,
-    ``to_state`` and ``stage_index`` are never touched. It goes around the append-only manager through the
-    model's base manager, here and nowhere else.
+    ``to_state`` and ``stage_index`` are never touched. It goes through the append-only guard's one door,
+    ``erase()`` inside ``core.models.anonymising()``, which on PostgreSQL the table's trigger checks too.
     """
-    rows = TimelineEntry._base_manager.filter(escalation_id=escalation_id)
+    rows = TimelineEntry.objects.filter(escalation_id=escalation_id)
     changed = 0
-    for pk, note, params in rows.values_list("pk", "note", "params"):
-        params = params if isinstance(params, dict) else {}
-        kept = {key: value for key, value in params.items() if key not in TIMELINE_FREE_TEXT_PARAMS}
-        if note == "" and kept == params:
-            continue
-        rows.filter(pk=pk).update(note="", params=kept)
-        changed += 1
+    with transaction.atomic(), anonymising():
+        for pk, note, params in rows.values_list("pk", "note", "params"):
+            params = params if isinstance(params, dict) else {}
+            kept = {key: value for key, value in params.items() if key not in TIMELINE_FREE_TEXT_PARAMS}
+            if note == "" and kept == params:
+                continue
+            rows.filter(pk=pk).erase(note="", params=kept)
+            changed += 1
     return changed
 
 

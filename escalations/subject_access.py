@@ -20,6 +20,7 @@ from typing import Any
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from audit.services import Action, access_record_many
 from cases.models import Case
 from notifications.models import Kind, Notification
 from organisations.models import Role, User
@@ -192,10 +193,12 @@ def subject_access_document(*, case: Case, actor: User | None, now: dt.datetime 
 def subject_access_recorded(*, case: Case, actor: User | None, via: str, escalations: int) -> None:
     """Record that an export was made: by whom, of which case (by id), through which door.
 
-    THE EXPORT'S AUDIT HOOK: a structured log line (ids only, never the reference or a name), to be routed
-    into the access log where one exists.
+    A structured log line (ids only, never the reference or a name), and one ``exported`` row in the access
+    log for each of the case's escalations, so that the PSW's access log shows the export.
     """
     logger.info("subject-access export", extra={
         "event": "subject_access_export", "case_id": case.pk, "organisation_id": case.organisation_id,
         "user_id": actor.pk if actor is not None else None, "via": via, "escalations": escalations,
     })
+    access_record_many(action=Action.EXPORTED, objs=Escalation.objects.filter(case=case).order_by("pk"),
+                       user=actor, detail={"via": f"subject_access_{via}", "case_id": case.pk})

@@ -7,7 +7,7 @@ from core.triggers import append_only
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('administration', '0001_audit_log'),
+        ('administration', '0002_alter_auditentry_kind'),
     ]
 
     operations = [

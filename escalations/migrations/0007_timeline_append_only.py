@@ -7,7 +7,7 @@ from core.triggers import append_only
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('escalations', '0005_scale_indexes'),
+        ('escalations', '0006_escalation_anonymised_at'),
     ]
 
     operations = [
