@@ -5,6 +5,7 @@ Headed and slowed down: ``BROWSER_TESTS=1 HEADED=1 SLOW_MO=250`` (or pytest's ``
 """
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import shutil
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser.checks import AXE, ROOT, WIDE, Checker, artefacts_folder, slug
-from tests.browser.plugin import CHROMIUM, ENABLE
+from tests.browser.plugin import CHROMIUM, NEEDS
 
 PASSWORD = "demo-pass-2026"
 
@@ -22,7 +23,7 @@ PASSWORD = "demo-pass-2026"
 def _missing(what: str) -> None:
     if os.environ.get("CI") == "true":
         pytest.fail(f"The browser journeys need {what}, and in CI its absence is a failure.")
-    pytest.skip(f"Browser journeys skipped ({what} missing): {ENABLE}.")
+    pytest.skip(f"{what} is missing: {NEEDS}.")
 
 
 def _axe_installed() -> None:
@@ -131,6 +132,7 @@ def journey(new_context, check_page, artefacts, request):
 
         def submit(self, page, button):
             """Press a form's button, wait for the page it leads to, and check that page."""
+            page.wait_for_load_state("networkidle")  # htmx previews settle before the button is pressed
             with page.expect_navigation():
                 button.click()
             return self.check(page)
@@ -138,7 +140,6 @@ def journey(new_context, check_page, artefacts, request):
     walk = Journey()
     yield walk
     if walk.last is not None and not walk.last.is_closed():
-        try:
+        # A failed journey keeps its own error: the screenshot of where it stopped is extra.
+        with contextlib.suppress(Exception):
             check_page.screenshot(walk.last, "last-page")
-        except Exception:  # noqa: BLE001 (a failed journey keeps its own error; the screenshot is extra)
-            pass

@@ -14,8 +14,8 @@ import pytest
 from tests.browser.checks import ROOT, TALLY, artefacts_folder
 
 CHROMIUM = "/usr/bin/chromium"
-ENABLE = (f"set BROWSER_TESTS=1 to run them (they need Chromium at {CHROMIUM}: `apt-get install chromium`, "
-          "and Node.js with npm for axe-core)")
+NEEDS = f"they need Chromium at {CHROMIUM} (`apt-get install chromium`) and Node.js with npm (for axe-core)"
+ENABLE = f"set BROWSER_TESTS=1 to run them ({NEEDS})"
 
 
 def browser_tests_on() -> bool:
@@ -47,7 +47,8 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
     if not parts:
         if browser_reports:
             reason = browser_reports[0].longrepr[2] if isinstance(browser_reports[0].longrepr, tuple) else ""
-            terminalreporter.write_line(f"Browser journeys: {len(browser_reports)} skipped. {reason}".strip())
+            reason = reason.removeprefix("Skipped: ")
+            terminalreporter.write_line(f"Browser journeys: {len(browser_reports)} skipped; {reason}".rstrip("; "))
         return
     total: dict = {"pages_checked_by_axe": 0, "axe_violations": 0, "violations": [], "reflow_failures": [],
                    "known_reflow_defects": [], "screenshots": 0}
