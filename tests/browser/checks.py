@@ -44,8 +44,7 @@ KNOWN_REFLOW_DEFECTS: list[KnownDefect] = [
     KnownDefect(r"/reports/print/", "/reports/print/", "wiltshire-board-member", TABLES),
     KnownDefect(r"/administration/people/import/preview/", None, "bexley-org-admin", TABLES),
     KnownDefect(r"/administration/people/", "/administration/people/", "bexley-org-admin", TABLES),
-    KnownDefect(r"/administration/closure-days/", "/administration/closure-days/", "bexley-org-admin", TABLES),
-    KnownDefect(r"/absences/", "/absences/", "bexley-org-admin", TABLES),
+    KnownDefect(r"/absences/", "/absences/", "wiltshire-service-manager", TABLES),
 ]
 
 
