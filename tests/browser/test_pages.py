@@ -48,8 +48,8 @@ def styled_with_a_way_back(page) -> None:
 
 @pytest.mark.xfail(strict=True, reason="a 403 is a bare '403 Forbidden' with no way back")
 def test_a_refused_page_says_what_happened_and_where_to_go(people, journey):
-    page = journey.sign_in("wiltshire-board-member")
-    response = page.goto("/escalations/mine/")
+    page = journey.sign_in("bexley-practitioner")
+    response = page.goto("/escalations/psw-overview/")  # the PSW's page
     assert response.status == 403
     styled_with_a_way_back(page)
 
