@@ -4,6 +4,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+# The browser journeys' run: its artefacts folder and its one-line summary (tests/browser/plugin.py).
+pytest_plugins = ["tests.browser.plugin"]
+
 LONDON = ZoneInfo("Europe/London")
 
 # Every run's application logs are scanned for case references and children's names (tests/logscan.py).
