@@ -5,12 +5,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 # The browser journeys' run: its artefacts folder and its one-line summary (tests/browser/plugin.py).
-pytest_plugins = ["tests.browser.plugin"]
+# Every run's application logs are scanned for case references and children's names (tests/logscan.py).
+pytest_plugins = ["tests.browser.plugin", "tests.logscan"]
 
 LONDON = ZoneInfo("Europe/London")
-
-# Every run's application logs are scanned for case references and children's names (tests/logscan.py).
-pytest_plugins = ["tests.logscan"]
 
 
 def at(*args) -> dt.datetime:
