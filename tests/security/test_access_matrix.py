@@ -324,6 +324,7 @@ EXPECTED: dict[str, Row] = {
     "administration/ladders/<slug:slug>/categories/<int:pk>/remove/": Row(
         get=kinds(ADMINISTRATORS, NOT_ALLOWED, {403, 405}), post=kinds(ADMINISTRATORS, FORM_POSTED | {404})),
     "administration/audit/": Row(get=kinds(ADMINISTRATORS, {200}), post=ADMINISTRATORS_READ_ONLY),
+    "administration/retention/": Row(get=kinds({"org_admin"}, {200}), post=kinds({"org_admin"}, FORM_POSTED)),
     # --- the escalations' lists and raising
     "escalations/mine/": Row(get=kinds(LIST_READERS, {200}), post=signed_in({405})),
     "escalations/awaiting/": Row(get=kinds(LIST_READERS, {200}), post=signed_in({405})),
@@ -350,6 +351,9 @@ EXPECTED: dict[str, Row] = {
     "escalations/systemic-issues/": Row(get=kinds(STAFF_KINDS, {200}), post=signed_in({403, 405})),
     "escalations/systemic-issues/new/": Row(get=kinds({"psw"}, {200}), post=kinds({"psw"}, FORM_POSTED)),
     "escalations/systemic-issues/<int:pk>/": Row(get=register_read, post=register_change),
+    # --- the PSW's subject-access export and her organisation's access log
+    "escalations/subject-access/": Row(get=kinds({"psw"}, {200}), post=kinds({"psw"}, FORM_POSTED)),
+    "access-log/": Row(get=kinds({"psw"}, {200}), post=signed_in({403, 405})),
     # --- notifications and absences
     "notifications/": Row(get=signed_in({200}), post=signed_in({405})),
     "notifications/<int:pk>/read/": Row(get=signed_in({405}), post=owner_only("notification", PAGE_OK)),
@@ -385,7 +389,10 @@ EXPECTED: dict[str, Row] = {
     "api/v1/administration/people/<int:id>/deactivate/": Row(get=signed_in({403, 405}),
                                                              post=administrator_of_person({200, 400, 409})),
     "api/v1/administration/audit/": Row(get=kinds(ADMINISTRATORS, {200}), post=signed_in({403, 405})),
+    "api/v1/cases/subject-access/": Row(get=kinds({"psw"}, {200, 400, 404}), post=signed_in({403, 405})),
+    "api/v1/access-log/": Row(get=kinds({"psw"}, {200}), post=signed_in({403, 405})),
     "api/v1/^.*$": Row(get=anyone({404}), post=anyone({404})),
+    "api/^.*$": Row(get=anyone({404}), post=anyone({404})),
     "api/schema/": Row(get=anyone({200}), post=anyone({405})),
     "api/docs/": Row(get=anyone({200}), post=anyone({405})),
     "api/redoc/": Row(get=anyone({200}), post=anyone({405})),
