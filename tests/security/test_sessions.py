@@ -30,6 +30,7 @@ def signed_in(client, username="bexley-practitioner"):
 
 def test_the_production_settings_time_sessions_out():
     from django.conf import settings as django_settings
+
     from escalation_tracker import settings as module
 
     assert module.SESSION_IDLE_TIMEOUT == 1800 and module.SESSION_ABSOLUTE_TIMEOUT == 36000
@@ -92,6 +93,12 @@ def test_a_request_within_a_minute_writes_nothing_to_the_session(people, travel,
     assert [q for q in queries.captured_queries if "django_session" in q["sql"] and "UPDATE" in q["sql"]]
 
 
+def set_password_link(person):
+    """The invitation's link to set a password (as the administration's e-mail gives it)."""
+    uid = urlsafe_base64_encode(force_bytes(person.pk))
+    return f"/set-password/{uid}/{default_token_generator.make_token(person)}/"
+
+
 # --- API tokens ---------------------------------------------------------------------------------------
 def token_for(username="bexley-practitioner"):
     response = APIClient().post(TOKEN, {"username": username, "password": "demo-pass-2026"})
@@ -142,10 +149,11 @@ def test_a_password_change_ends_the_persons_api_tokens(people):
 def test_a_password_set_through_the_invitation_link_ends_the_persons_api_tokens(people):
     person = people["wiltshire-social-worker"]
     token = token_for("wiltshire-social-worker")
-    link = f"/set-password/{urlsafe_base64_encode(force_bytes(person.pk))}/{default_token_generator.make_token(person)}/"
+    link = set_password_link(person)
     client = Client()
     form_url = client.get(link)["Location"]
-    response = client.post(form_url, {"new_password1": "a-fresh-pass-phrase-9", "new_password2": "a-fresh-pass-phrase-9"})
+    response = client.post(form_url, {"new_password1": "a-fresh-pass-phrase-9",
+                                      "new_password2": "a-fresh-pass-phrase-9"})
     assert response.status_code == 302
     assert me_status(token) in (401, 403)
 
@@ -184,7 +192,7 @@ def test_a_password_needs_twelve_characters_and_must_not_be_common(people):
 
 def test_the_set_password_page_refuses_an_eight_character_password(people):
     person = people["wiltshire-team-manager"]
-    link = f"/set-password/{urlsafe_base64_encode(force_bytes(person.pk))}/{default_token_generator.make_token(person)}/"
+    link = set_password_link(person)
     client = Client()
     form_url = client.get(link)["Location"]
     response = client.post(form_url, {"new_password1": "Zx9!qw7#", "new_password2": "Zx9!qw7#"})

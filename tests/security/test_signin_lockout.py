@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 SIGN_IN = "/sign-in/"
 TOKEN = "/api/v1/auth/token/"
 RIGHT = "demo-pass-2026"
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def sign_in(client, username, password, **extra):

@@ -155,7 +155,7 @@ def test_anyone_may_set_up_an_app_of_their_own_and_is_then_asked_for_it(people, 
     client = Client()
     sign_in(client, "stoke-crm")
     assert client.get(PAGE).status_code == 200  # Stoke does not require it
-    _, device = set_up(client, "stoke-crm")
+    set_up(client, "stoke-crm")
     assert "Your authenticator app is set up" in client.get(SET_UP).content.decode()
     client.post("/sign-out/")
     travel(at(2026, 11, 10, 9, 5))
@@ -172,7 +172,8 @@ def test_the_token_endpoint_asks_for_the_code_where_it_is_due(bexley_requires, t
     _, device = set_up(Client(), "bexley-service-manager")
     travel(at(2026, 11, 10, 9, 5))
     missing = api.post(token, {"username": "bexley-service-manager", "password": "demo-pass-2026"})
-    assert missing.status_code == 400 and missing.json() == {"code": ["Enter the 6-digit code from your authenticator app."]}
+    assert missing.status_code == 400
+    assert missing.json() == {"code": ["Enter the 6-digit code from your authenticator app."]}
     wrong = api.post(token, {"username": "bexley-service-manager", "password": "demo-pass-2026", "code": "000001"})
     assert wrong.status_code == 400 and "token" not in wrong.json()
     travel(at(2026, 11, 10, 9, 8))
