@@ -62,7 +62,8 @@ TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
 # HTTPS. Behind a proxy that ends TLS, BEHIND_TLS_PROXY=1 believes its X-Forwarded-Proto (the proxy must
 # set it on every request, replacing any the client sent). SECURE_SSL_REDIRECT=0 and SECURE_COOKIES=0 are
 # for a plain-http installation only (scripts/cluster's HAProxy, a developer's machine). The test run
-# (pytest, which its test client drives over plain http) leaves the redirect off unless a test asks.
+# (pytest: its client and its live server speak plain http) leaves the redirect and the cookies' Secure
+# flag off unless a test asks.
 _TESTING = "pytest" in sys.modules
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG and not _TESTING)
 # The load balancer's and the container's health probes ask over plain http on the private network.
@@ -71,7 +72,7 @@ SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG els
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY", False) else None
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG and not _TESTING)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
