@@ -36,6 +36,7 @@ def _fast_and_in_process(settings):
     # off unless a test turns them on (tests/security/test_sessions.py does).
     settings.SESSION_IDLE_TIMEOUT = 0
     settings.SESSION_ABSOLUTE_TIMEOUT = 0
+    settings.SESSION_COOKIE_AGE = 14 * 24 * 3600  # the stored session's expiry: Django's default
     # A cache of this test's own (throttle counts are per test, not shared between parallel workers);
     # tests/security/test_signin_throttle.py runs the throttle on the shared caches themselves.
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
