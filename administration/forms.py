@@ -84,6 +84,11 @@ class SettingsForm(ServiceErrorsMixin, forms.Form):
         label="Out-of-hours contacts (optional)", required=False, widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Who to call outside working hours, such as the emergency duty team.",
     )
+    require_two_factor = forms.BooleanField(
+        label="Require a code from an authenticator app at every sign-in with a password", required=False,
+        help_text="Each person sets up an app (such as Microsoft or Google Authenticator) the next time they "
+                  "sign in. Single sign-on is left to your organisation's own account provider.",
+    )
 
 
 class RetentionForm(ServiceErrorsMixin, forms.Form):

@@ -23,7 +23,6 @@ from django.db.models import Max, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.text import slugify
-from rest_framework.authtoken.models import Token
 
 from core.errors import ActionConflict, ActionNotPermitted
 from core.text import time_words
@@ -45,6 +44,7 @@ from organisations.models import (
     TierMapping,
     User,
 )
+from organisations.tokens import tokens_end
 from policies.models import Category, Ladder, Stage
 from policies.services import organisation_seed
 
@@ -262,8 +262,7 @@ def _sessions_end(person: User) -> int:
 
 
 def _tokens_end(person: User) -> int:
-    deleted, _ = Token.objects.filter(user=person).delete()
-    return deleted
+    return tokens_end(user=person)
 
 
 def _invitations_send(people: Iterable[User]) -> None:
@@ -546,13 +545,15 @@ def _settings_snapshot(organisation: Organisation) -> dict[str, str]:
         "close_of_business": organisation.close_of_business.strftime("%H:%M"),
         "emergency_contacts": organisation.emergency_contacts,
         "out_of_hours_contacts": organisation.out_of_hours_contacts,
+        "require_two_factor": "yes" if organisation.require_two_factor else "no",
     }
 
 
 @transaction.atomic
 def organisation_settings_update(*, actor: User, close_of_business: dt.time | None, emergency_contacts: str,
-                                 out_of_hours_contacts: str) -> Organisation:
-    """Set the close of business (when deadlines fall) and the emergency and out-of-hours contacts."""
+                                 out_of_hours_contacts: str, require_two_factor: bool | None = None) -> Organisation:
+    """Set the close of business (when deadlines fall), the emergency and out-of-hours contacts, and whether
+    everyone signing in with a password must give a code from an authenticator app (None: unchanged)."""
     own = _require_organisation_admin(actor)
     organisation: Organisation = Organisation.objects.select_for_update().get(pk=own.pk)
     errors: Errors = {}
@@ -573,10 +574,13 @@ def organisation_settings_update(*, actor: User, close_of_business: dt.time | No
     organisation.close_of_business = close_of_business.replace(second=0, microsecond=0)
     organisation.emergency_contacts = emergency_contacts
     organisation.out_of_hours_contacts = (out_of_hours_contacts or "").strip()
+    if require_two_factor is not None:
+        organisation.require_two_factor = require_two_factor
     after = _settings_snapshot(organisation)
     if after == before:
         return organisation
-    organisation.save(update_fields=["close_of_business", "emergency_contacts", "out_of_hours_contacts"])
+    organisation.save(update_fields=["close_of_business", "emergency_contacts", "out_of_hours_contacts",
+                                     "require_two_factor"])
     events.audit_add(events.settings_changed(actor=actor, organisation=organisation, before=before, after=after))
     return organisation
 

@@ -286,6 +286,7 @@ def organisation_settings(request: HttpRequest) -> HttpResponse:
     form = SettingsForm(_posted(request), initial={
         "close_of_business": organisation.close_of_business, "emergency_contacts": organisation.emergency_contacts,
         "out_of_hours_contacts": organisation.out_of_hours_contacts,
+        "require_two_factor": organisation.require_two_factor,
     })
     if request.method == "POST" and form.is_valid() and _try(
         form, lambda: services.organisation_settings_update(actor=user, **form.cleaned_data)

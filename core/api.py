@@ -23,6 +23,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from core.client import client_address
 from core.errors import ActionConflict, ActionNotPermitted, ServiceError
 
 # The largest id a BigAutoField holds; a bigger number in a URL is simply not there (and must not
@@ -166,8 +167,20 @@ class _LiveRateMixin:
             raise exceptions.ImproperlyConfigured(f"No throttle rate set for scope {self.scope!r}.") from exc
 
 
-class TokenRateThrottle(_LiveRateMixin, throttling.SimpleRateThrottle):
-    """The token endpoint: by client address, whoever is asking, at the ``token`` rate."""
+class _ClientAddressMixin:
+    """The client's address as core.client reads it (X-Forwarded-For only from TRUSTED_PROXIES), not DRF's
+    own reading, which believes any X-Forwarded-For (NUM_PROXIES unset) and so is defeated by rotating it."""
+
+    def get_ident(self, request) -> str:
+        return client_address(request) or "unknown"
+
+
+class TokenRateThrottle(_ClientAddressMixin, _LiveRateMixin, throttling.SimpleRateThrottle):
+    """The token endpoint: by client address, whoever is asking, at the ``token`` rate.
+
+    The counts live in the default cache, which every process shares (Redis in production, files under
+    var/ otherwise), so two web instances or workers count together.
+    """
 
     scope = "token"
 
@@ -175,7 +188,7 @@ class TokenRateThrottle(_LiveRateMixin, throttling.SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
-class UserRateThrottle(_LiveRateMixin, throttling.UserRateThrottle):
+class UserRateThrottle(_ClientAddressMixin, _LiveRateMixin, throttling.UserRateThrottle):
     """Everything else: per signed-in user (per address before sign-in), at the ``user`` rate."""
 
 

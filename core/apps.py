@@ -6,3 +6,10 @@ class CoreConfig(AppConfig):
 
     name = "core"
     verbose_name = "Shared pieces"
+
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
+        from .middleware import session_timeouts_start
+
+        user_logged_in.connect(session_timeouts_start, dispatch_uid="core.session_timeouts_start")

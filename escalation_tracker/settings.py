@@ -3,8 +3,10 @@
 Local defaults need nothing installed: SQLite and Celery's filesystem transport under ``var/``.
 Production sets DATABASE_URL, REDIS_URL, SECRET_KEY, DEBUG=0, ALLOWED_HOSTS and the e-mail variables.
 """
+import datetime as dt
 import os
 import secrets
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -49,14 +51,85 @@ def _secret_key() -> str:
 SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 # The load balancers whose X-Forwarded-For is believed (core/client.py): addresses or networks.
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
+
+# HTTPS (docs/security.md, "Headers"). On by default whenever DEBUG is off: every http:// request is sent
+# to https://, browsers are told to use nothing else for a year (HSTS), and the cookies travel only over
+# HTTPS. Behind a proxy that ends TLS, BEHIND_TLS_PROXY=1 believes its X-Forwarded-Proto (the proxy must
+# set it on every request, replacing any the client sent). SECURE_SSL_REDIRECT=0 and SECURE_COOKIES=0 are
+# for a plain-http installation only (scripts/cluster's HAProxy, a developer's machine). The test run
+# (pytest: its client and its live server speak plain http) leaves the redirect and the cookies' Secure
+# flag off unless a test asks.
+_TESTING = "pytest" in sys.modules
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG and not _TESTING)
+# The load balancer's and the container's health probes ask over plain http on the private network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz/$", r"^readyz/$"]
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG else str(365 * 24 * 3600)))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY", False) else None
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG and not _TESTING)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# Sessions (ASVS V7): signed out after 30 minutes without a request, and 10 hours after signing in
+# whatever happens (core.middleware.SessionTimeoutMiddleware); the cookie dies with the browser.
+SESSION_IDLE_TIMEOUT = int(os.environ.get("SESSION_IDLE_TIMEOUT", str(30 * 60)))  # seconds
+SESSION_ABSOLUTE_TIMEOUT = int(os.environ.get("SESSION_ABSOLUTE_TIMEOUT", str(10 * 3600)))  # seconds
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# Sign-in lockout (django-axes, ASVS V6): the fifth wrong password for one username from one client
+# address (core.client.client_address: X-Forwarded-For only from TRUSTED_PROXIES) locks that pair
+# out for 15 minutes, on the sign-in page and the API's token endpoint alike; a success clears the count.
+AXES_FAILURE_LIMIT = int(os.environ.get("SIGN_IN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("SIGN_IN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "core.client.client_address"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "identity.views.locked_out"
+AXES_SENSITIVE_PARAMETERS = ["password", "code"]
+AXES_VERBOSE = False
+
+# Content-Security-Policy (django-csp): scripts, styles, fonts and images from this server only, no
+# inline script or style, no plugins, no framing, forms posted only here.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# API tokens (django-rest-knox): stored as hashes, expiring API_TOKEN_HOURS after they are issued, ended
+# by signing out, a password change or deactivation. Sent as `Authorization: Token <token>`.
+REST_KNOX = {
+    "TOKEN_TTL": dt.timedelta(hours=int(os.environ.get("API_TOKEN_HOURS", "10"))),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+    "TOKEN_LIMIT_PER_USER": 10,
+}
+
+# Throttles and the lockout share one cache across every process: Redis in production (REDIS_URL), else
+# files under var/cache, which every process on this machine shares (never a per-process memory cache).
+if os.environ.get("REDIS_URL"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": os.environ["REDIS_URL"], "KEY_PREFIX": "et"}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                          "LOCATION": str(VAR_DIR / "cache")}}
 
 # --- Applications -------------------------------------------------------------------------------
 INSTALLED_APPS = [
@@ -69,7 +142,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "csp",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -96,14 +173,23 @@ MIDDLEWARE = [
     "core.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     # Refusals (403, and the 404 that hides an object) and the admin's changes go to the access log.
     "audit.middleware.AccessAuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Signed out after the idle and absolute timeouts; then the second factor where it is due.
+    "core.middleware.SessionTimeoutMiddleware",
+    "identity.middleware.SecondFactorMiddleware",
+    # Nothing with case data is kept by a browser or a proxy cache.
+    "core.middleware.NoStoreMiddleware",
+    # Last: it turns a sign-in refused by the lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "escalation_tracker.urls"
@@ -116,6 +202,8 @@ LOGOUT_REDIRECT_URL = "login"
 # The product's permissions (rules) first; then a password, refused for the people of an organisation that
 # turned passwords off; then the organisation's OpenID Connect provider (identity/).
 AUTHENTICATION_BACKENDS = [
+    # First: a username and address locked out are refused before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
     "identity.backends.PasswordBackend",
     "identity.backends.OrganisationOIDCBackend",
@@ -178,7 +266,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Passwords ----------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    # ASVS V6.2: at least 12 characters (a pass phrase), and none of the 20,000 most common passwords.
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 
@@ -301,7 +390,7 @@ REST_FRAMEWORK = {
     # Token first: the first class names the scheme of a 401's WWW-Authenticate header, so that a request
     # without credentials is answered 401 (session authentication alone has no scheme, and answers 403).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

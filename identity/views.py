@@ -10,10 +10,13 @@ from django.contrib.auth import views as auth_views
 from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from mozilla_django_oidc.views import OIDCAuthenticationRequestView
 
 from organisations.forms import SignInForm
+from organisations.second_factor import lockout_retry_at
+from organisations.tokens import tokens_end
 
 from . import refusals
 from .backends import ID_TOKEN_SESSION_KEY, OIDC_BACKEND, SIGN_ON_SESSION_KEY, OrganisationOIDCBackend
@@ -98,11 +101,25 @@ def sign_on_callback(request: HttpRequest) -> HttpResponse:
     return redirect(request.session.pop("oidc_login_next", None) or resolve_url(settings.LOGIN_REDIRECT_URL))
 
 
+def locked_out(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
+    """The page for a sign-in refused by the lockout (django-axes' AXES_LOCKOUT_CALLABLE): what happened
+    and when to try again. No password was checked, so it says nothing about whether it was right."""
+    retry_at = lockout_retry_at(request)
+    response = render(request, "registration/locked_out.html", {
+        "retry_at": retry_at, "failure_limit": settings.AXES_FAILURE_LIMIT,
+    }, status=429)
+    response["Retry-After"] = str(max(1, int((retry_at - timezone.now()).total_seconds())))
+    return response
+
+
 @require_POST
 def sign_out(request: HttpRequest) -> HttpResponse:
-    """End the session here, then at the organisation's provider where it offers an end_session_endpoint."""
+    """End the session and the person's API tokens here, then at the organisation's provider where it
+    offers an end_session_endpoint."""
     sign_on_id = request.session.get(SIGN_ON_SESSION_KEY)
     id_token = request.session.get(ID_TOKEN_SESSION_KEY, "")
+    if request.user.is_authenticated:
+        tokens_end(user=request.user)
     auth.logout(request)
     destination = resolve_url(settings.LOGOUT_REDIRECT_URL)
     sign_on = SignOn.objects.filter(pk=sign_on_id).first() if sign_on_id else None

@@ -21,7 +21,7 @@ from core.api import (
 )
 
 from .absences import absence_list_for, absence_record
-from .models import User
+from .models import Absence, User
 
 
 class StrictDateField(serializers.DateField):
@@ -72,6 +72,8 @@ class AbsenceListCreateApi(generics.GenericAPIView):
     throttle_classes = [UserRateThrottle]
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema generator, with no one signed in
+            return Absence.objects.none()
         return absence_list_for(user=self.request.user)
 
     @extend_schema(

@@ -2,20 +2,29 @@
 from __future__ import annotations
 
 from django.contrib.auth import authenticate
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.authtoken.models import Token
+from rest_framework.exceptions import Throttled
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import InputSerializer, StrictCharField, TokenRateThrottle, UserRateThrottle, errors
 
+from .second_factor import lockout_retry_at, second_factor_refusal
+from .tokens import token_issue
+
 
 class TokenInput(InputSerializer):
     username = StrictCharField(max_length=150)
     # Long enough for any pass phrase; a megabyte of "password" is refused before it is hashed.
     password = StrictCharField(max_length=1024, trim_whitespace=False, style={"input_type": "password"})
+    code = StrictCharField(
+        required=False, max_length=16,
+        help_text="The 6-digit code from the person's authenticator app: required where they have set one "
+                  "up or their organisation requires a second factor.",
+    )
 
 
 class TokenOutput(serializers.Serializer):
@@ -31,10 +40,14 @@ class TokenApi(APIView):
         operation_id="auth_token_create",
         summary="Get an API token",
         description="Exchange a username and password for a token. Send it on every request as "
-                    "`Authorization: Token <token>`. The same token is returned until it is revoked. "
+                    "`Authorization: Token <token>`. Each call issues a new token, which expires after "
+                    "`API_TOKEN_HOURS` (10 by default) and ends when the person signs out, changes their "
+                    "password or is switched off. Where the person has a second factor, or their "
+                    "organisation requires one, `code` (from their authenticator app) is required too. "
                     "Refused (400, with the reason) for the people of an organisation that has turned "
                     "passwords off: they sign in with single sign-on. "
-                    "Throttled (the `token` rate) per client address.",
+                    "Throttled (the `token` rate) per client address; after 5 wrong passwords for one "
+                    "username from one address, that pair is locked out (429) for 15 minutes.",
         request=TokenInput,
         responses={200: TokenOutput, **errors(400)},
         auth=[],
@@ -45,6 +58,12 @@ class TokenApi(APIView):
         data.is_valid(raise_exception=True)
         user = authenticate(request, username=data.validated_data["username"],
                             password=data.validated_data["password"])
+        if getattr(request, "axes_locked_out", False):
+            retry_at = lockout_retry_at(request)
+            wait = max(1, int((retry_at - timezone.now()).total_seconds()))
+            raise Throttled(wait=wait, detail=(
+                f"Too many unsuccessful sign-ins for this username from this address. "
+                f"Try again after {timezone.localtime(retry_at):%H:%M} ({wait} seconds)."))
         if user is None or not user.is_active:
             # The password backend (identity.backends) leaves its words on the request where the person's
             # organisation has turned passwords off.
@@ -52,8 +71,10 @@ class TokenApi(APIView):
             raise serializers.ValidationError(
                 {"non_field_errors": [refusal or "Unable to sign in with that username and password."]},
             )
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response(TokenOutput({"token": token.key}).data, status=status.HTTP_200_OK)
+        refusal = second_factor_refusal(user, data.validated_data.get("code", ""))
+        if refusal is not None:
+            raise serializers.ValidationError({"code": [refusal]})
+        return Response(TokenOutput({"token": token_issue(user=user)}).data, status=status.HTTP_200_OK)
 
 
 class MeOutput(serializers.Serializer):

@@ -131,6 +131,10 @@ class Organisation(models.Model):
         help_text="Days a closed escalation is kept in full; then its free text and attachments are erased "
                   "and its timeline kept (escalations.retention).",
     )
+    require_two_factor = models.BooleanField(
+        default=False,
+        help_text="Everyone signing in with a password also gives a code from an authenticator app.",
+    )
 
     objects = OrganisationQuerySet.as_manager()
 
@@ -224,6 +228,16 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+    def save(self, *args, **kwargs) -> None:
+        """Save; a new password also ends every API token the person holds (their sessions end through
+        Django's session hash)."""
+        password_changed = self._password is not None and self.pk is not None
+        super().save(*args, **kwargs)
+        if password_changed:
+            from .tokens import tokens_end
+
+            tokens_end(user=self)
 
     @property
     def display_name(self) -> str:

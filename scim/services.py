@@ -16,10 +16,10 @@ from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from escalations.services import HandedOver, escalations_hand_over
 from organisations.models import Organisation, Role, User
+from organisations.tokens import tokens_end
 
 from .models import ScimToken
 
@@ -173,6 +173,6 @@ def person_deactivate(*, user: User, now: dt.datetime, reason: str) -> list[Hand
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(is_active=False)
         user.is_active = False
-        Token.objects.filter(user=user).delete()
+        tokens_end(user=user)
         sessions_end(user=user)
         return escalations_hand_over(person=user, now=now, reason=reason)

@@ -36,6 +36,18 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
 @pytest.fixture(autouse=True)
 def _fast_and_in_process(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Tests move the clock by days between signing in and asking for a page: the session timeouts are
+    # off unless a test turns them on (tests/security/test_sessions.py does).
+    settings.SESSION_IDLE_TIMEOUT = 0
+    settings.SESSION_ABSOLUTE_TIMEOUT = 0
+    settings.SESSION_COOKIE_AGE = 14 * 24 * 3600  # the stored session's expiry: Django's default
+    # A cache of this test's own (throttle counts are per test, not shared between parallel workers);
+    # tests/security/test_signin_throttle.py runs the throttle on the shared caches themselves.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                                   "LOCATION": "tests"}}
+    from django.core.cache import cache
+
+    cache.clear()
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.CELERY_TASK_ALWAYS_EAGER = True
     from escalation_tracker.celery import app

@@ -30,7 +30,9 @@ def test_a_new_nursery_is_set_up_and_run_by_its_own_administrator(client, ladder
     form = client.get(link, follow=True)
     client.post(form.redirect_chain[-1][0], {"new_password1": "acorns-admin-pass-1",
                                              "new_password2": "acorns-admin-pass-1"})
-    assert client.login(username="alex.rowe@acorns.example.org", password="acorns-admin-pass-1")
+    signed_in = client.post("/sign-in/", {"username": "alex.rowe@acorns.example.org",
+                                         "password": "acorns-admin-pass-1"})
+    assert signed_in.status_code == 302
     assert client.get(reverse("home"))["Location"] == reverse("administration:home")
 
     assert client.post(reverse("administration:settings"), {

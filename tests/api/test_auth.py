@@ -18,10 +18,15 @@ def test_a_demo_user_exchanges_username_and_password_for_a_token_that_signs_requ
     assert script.get("/api/v1/me/").json()["username"] == "bexley-practitioner"
 
 
-def test_the_same_token_is_returned_each_time(people):
+def test_each_request_issues_a_new_token_and_each_signs_requests_in(people):
     client = APIClient()
     body = {"username": "stoke-crm", "password": "demo-pass-2026"}
-    assert client.post(TOKEN, body).json() == client.post(TOKEN, body).json()
+    first, second = client.post(TOKEN, body).json()["token"], client.post(TOKEN, body).json()["token"]
+    assert first != second
+    for token in (first, second):
+        script = APIClient()
+        script.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+        assert script.get("/api/v1/me/").json()["username"] == "stoke-crm"
 
 
 def test_a_wrong_password_is_refused_with_the_reason_and_no_token(people):

@@ -40,10 +40,9 @@ QUICK = schemathesis.Config.from_dict({
 @pytest.fixture(scope="module")
 def demo_tokens(django_db_setup, django_db_blocker):
     """The demo data and a token for each demo user used here; rolled back after the module."""
-    from rest_framework.authtoken.models import Token
-
     from demo.services import demo_seed
     from organisations.models import User
+    from organisations.tokens import token_issue
 
     # A real WSGI request would close the test's connection (and its transaction) at its start
     # and end; Django's own test client disconnects these handlers the same way.
@@ -59,7 +58,7 @@ def demo_tokens(django_db_setup, django_db_blocker):
             demo_seed()
             users = User.objects.filter(username__in=["bexley-practitioner", "bexley-team-manager", "bexley-psw",
                                                       "bexley-org-admin"])
-            yield {user.username: Token.objects.get_or_create(user=user)[0].key for user in users}
+            yield {user.username: token_issue(user=user) for user in users}
             transaction.set_rollback(True)
     finally:
         request_started.connect(close_old_connections)

@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.models import Session
 from django.core.management import call_command
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from escalations.models import Escalation
 from organisations.models import Organisation, Role, User
@@ -202,19 +202,19 @@ def test_deactivation_ends_sessions_and_tokens_at_once_and_passes_the_stages_on(
     browser = Client()
     browser.force_login(tm)
     assert browser.get("/escalations/awaiting/").status_code == 200
-    token = Token.objects.create(user=tm)
+    token, key = AuthToken.objects.create(user=tm)
     patch = {"schemas": [PATCH], "Operations": [{"op": "Replace", "path": "active", "value": "False"}]}
     response = scim("patch", f"/Users/{tm.pk}", patch)
     assert response.status_code == 200 and response.json()["active"] is False
     tm.refresh_from_db()
     assert not tm.is_active
-    assert not Token.objects.filter(pk=token.pk).exists()
+    assert not AuthToken.objects.filter(pk=token.pk).exists()
     assert not [s for s in Session.objects.all() if s.get_decoded().get(SESSION_KEY) == str(tm.pk)]
     assert browser.get("/escalations/awaiting/").status_code == 302  # signed out
     from rest_framework.test import APIClient
 
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     assert api.get("/api/v1/me/").status_code in (401, 403)
     esc = Escalation.objects.get(pk=held.pk)
     # Bexley's only team manager has gone: the stage passes to their line manager.
