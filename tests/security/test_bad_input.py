@@ -6,7 +6,7 @@ import json
 
 import pytest
 from django.test import Client
-from rest_framework.authtoken.models import Token
+from organisations.tokens import token_issue
 
 from core.api import csrf_failure
 from core.parsers import MAX_BODY_BYTES, MAX_JSON_DEPTH
@@ -25,7 +25,7 @@ def client(kind: str, people) -> Client:
     """A client that answers a server error as a response (as a real server does), not as an exception."""
     browser = Client(raise_request_exception=False)
     if kind == "token":
-        token = Token.objects.get_or_create(user=people["bexley-practitioner"])[0].key
+        token = token_issue(user=people["bexley-practitioner"])
         browser.defaults["HTTP_AUTHORIZATION"] = f"Token {token}"
     elif kind == "session":
         browser.force_login(people["bexley-practitioner"])
