@@ -660,7 +660,6 @@ def _request(client: Client, method: str, path: str, body: dict[str, Any], *, ap
 SHARDS = 8
 
 
-@pytest.mark.parametrize("shard", range(SHARDS))
 def _fixed(content: bytes) -> bytes:
     """A page's bytes without what differs on every answer whatever was asked: the masked CSRF token of its
     forms and the Content-Security-Policy nonce of its scripts."""
@@ -668,6 +667,7 @@ def _fixed(content: bytes) -> bytes:
     return re.sub(rb'nonce="[^"]*"', b'nonce=""', content)
 
 
+@pytest.mark.parametrize("shard", range(SHARDS))
 def test_the_access_matrix(demo_objects, monkeypatch, shard):
     """Every pattern × every principal × GET and POST answers as its row says: nobody gets through where the row
     refuses (0 unexpected 2xx), and an invisible object's 404 is byte for byte a missing one's. Each shard takes
