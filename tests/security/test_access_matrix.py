@@ -492,8 +492,9 @@ FIXED = {  # patterns that are regular expressions: a path each one answers
     "api/v1/^.*$": "/api/v1/no-such-thing/",
     "scim/v2/^.*$": "/scim/v2/NoSuchThing",
     "admin/(?P<url>.*)$": "/admin/no-such-thing/",
-    "admin/^(?P<app_label>auth|authtoken|django_celery_beat|organisations|policies|oversight|scim|notifications"
-    "|administration|identity)/$": "/admin/organisations/",
+    "admin/^(?P<app_label>auth|knox|axes|otp_totp|django_celery_beat|organisations|policies|oversight|scim"
+    "|notifications|administration|identity)/$": "/admin/organisations/",
+    "api/^.*$": "/api/no-such-thing/",
 }
 
 
