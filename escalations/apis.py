@@ -209,9 +209,9 @@ class RaiseInput(InputSerializer):
         attrs["receiving_organisation"] = receiving
         holder = attrs.get("holder") or None
         if holder is not None:
-            holder = User.objects.filter(username=holder, is_active=True).first()
-            if holder is None:
-                problems["holder"] = ["No active person has this username."]
+            # A username that names nobody active stands as a person nobody may choose: the service refuses it
+            # where it refuses an ineligible one, after the body's other checks, with the same answer.
+            holder = User.objects.filter(username=holder, is_active=True).first() or User(is_active=False)
         attrs["holder"] = holder
         if problems:
             raise serializers.ValidationError(problems)
@@ -257,7 +257,14 @@ class EscalationListCreateApi(generics.GenericAPIView):
             raise PermissionDenied("Only staff of an organisation can raise an escalation.")
         data = RaiseInput(data=request.data, context={"user": request.user})
         data.is_valid(raise_exception=True)
-        escalation = services.escalation_raise(raised_by=request.user, **data.validated_data)
+        try:
+            escalation = services.escalation_raise(raised_by=request.user, **data.validated_data)
+        except ValidationError as exc:
+            # A named holder the entry rule refuses gets the answer an unknown username gets, so that the body
+            # cannot tell who has an account (the page offers the eligible people by name).
+            if data.validated_data.get("holder") is not None and "holder" in getattr(exc, "error_dict", {}):
+                raise ValidationError({**exc.message_dict, "holder": [NOT_ELIGIBLE]}) from None
+            raise
         return _answer(request, escalation.pk, status.HTTP_201_CREATED)
 
 

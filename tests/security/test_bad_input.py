@@ -6,10 +6,10 @@ import json
 
 import pytest
 from django.test import Client
-from organisations.tokens import token_issue
 
 from core.api import csrf_failure
 from core.parsers import MAX_BODY_BYTES, MAX_JSON_DEPTH
+from organisations.tokens import token_issue
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded_once")]
 

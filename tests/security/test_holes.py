@@ -216,6 +216,25 @@ def test_hole_10_reassign_answers_alike_for_an_unknown_and_an_ineligible_usernam
     assert answers[0].json()["new_holder"] == [NOT_ELIGIBLE]
 
 
+@pytest.mark.parametrize("category", ["need-for-action", "no-such-category"])
+def test_hole_10_raising_answers_alike_for_an_unknown_and_an_ineligible_holder(category):
+    """The raise API's ``holder``: nobody, a person of another organisation, the raiser herself and a director
+    she may not name all get the one answer, whatever else the body gets wrong; nothing is raised."""
+    practitioner = api("bexley-practitioner")
+    case = Case.objects.filter(organisation__slug="bexley").order_by("pk").first()
+    before = Escalation.objects.count()
+    answers = [practitioner.post("/api/v1/escalations/", {
+        "case": case.reference, "ladder": "bexley-internal", "risk_level": "standard",
+        "category": category, "decision_challenged": "The decision to close the case.",
+        "concern": "The risk at home has not been assessed.", "basis": "professional_judgement",
+        "desired_outcome": "A strategy discussion.", "holder": name}, format="json")
+        for name in ("no-such-person", "stoke-crm", "bexley-practitioner", "bexley-director")]
+    assert {(r.status_code, r.content) for r in answers} == {(400, answers[0].content)}, [
+        (r.status_code, r.content) for r in answers]
+    assert list(answers[0].json()) == (["holder"] if category == "need-for-action" else ["category"])
+    assert Escalation.objects.count() == before
+
+
 def test_hole_10_someone_who_may_not_act_learns_nothing_from_the_names_they_try():
     """A viewer who may not reassign is refused before any name is looked up: 403 whoever is named."""
     esc = stoke_open()
