@@ -84,6 +84,9 @@ SESSION_ABSOLUTE_TIMEOUT = int(os.environ.get("SESSION_ABSOLUTE_TIMEOUT", str(10
 SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
+# The Django admin never shows a person's authenticator secret or its QR code, not even to platform staff.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
 # Sign-in lockout (django-axes, ASVS V6): the fifth wrong password for one username from one client
 # address (core.client.client_address: X-Forwarded-For only from TRUSTED_PROXIES) locks that pair
 # out for 15 minutes, on the sign-in page and the API's token endpoint alike; a success clears the count.

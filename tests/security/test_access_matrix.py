@@ -363,8 +363,10 @@ EXPECTED: dict[str, Row] = {
     "notifications/<int:pk>/read/": Row(get=signed_in({405}), post=owner_only("notification", PAGE_OK)),
     "notifications/read-all/": Row(get=signed_in({405}), post=signed_in(PAGE_OK)),
     "notifications/preferences/": Row(get=signed_in({200}), post=signed_in(FORM_POSTED)),
-    "absences/": Row(get=kinds(STAFF_KINDS, {200}), post=signed_in({403, 405})),
-    "absences/new/": Row(get=kinds(STAFF_KINDS, {200}), post=kinds(STAFF_KINDS, FORM_POSTED)),
+    # A QA&P chair records her own absence, with another chair of the partnership as cover.
+    "absences/": Row(get=kinds(STAFF_KINDS | {"qap_chair"}, {200}), post=signed_in({403, 405})),
+    "absences/new/": Row(get=kinds(STAFF_KINDS | {"qap_chair"}, {200}),
+                         post=kinds(STAFF_KINDS | {"qap_chair"}, FORM_POSTED)),
     "absences/<int:pk>/change/": Row(get=absence_own({200, 302, 403}), post=absence_own(FORM_POSTED | {403})),
     "absences/<int:pk>/cancel/": Row(get=absence_own({200, 302, 403}), post=absence_own(PAGE_OK | {403})),
     # --- reports (aggregates only)
