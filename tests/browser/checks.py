@@ -19,41 +19,6 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 NARROW = 320  # CSS pixels: WCAG 1.4.10 reflow
 WIDE = {"width": 1280, "height": 900}
 
-# Pages that still scroll sideways at 320 px, each with the defect that causes it. A journey measures them
-# and reports them, but does not fail on them; test_pages.py checks each of them with a strict xfail, so
-# that the fix of the defect turns it into a failure until its line here goes.
-TABLES = "its table (or filter selects) does not reflow at 320 px: no stacked summary-card layout yet"
-
-
-@dataclass(frozen=True)
-class KnownDefect:
-    pattern: str  # the path, as a regular expression
-    example: str | None  # a path that shows it in the demo (None: reached only after a form, in a journey)
-    username: str  # who sees it
-    reason: str
-
-
-KNOWN_REFLOW_DEFECTS: list[KnownDefect] = [
-    KnownDefect(r"/escalations/mine/", "/escalations/mine/", "bexley-practitioner", TABLES),
-    KnownDefect(r"/escalations/awaiting/", "/escalations/awaiting/", "bexley-team-manager", TABLES),
-    KnownDefect(r"/escalations/awaiting/my-cases/", "/escalations/awaiting/my-cases/", "stoke-social-worker", TABLES),
-    KnownDefect(r"/escalations/board-logged/", "/escalations/board-logged/", "wiltshire-qap-chair", TABLES),
-    KnownDefect(r"/escalations/psw-overview/", "/escalations/psw-overview/", "stoke-psw", TABLES),
-    KnownDefect(r"/escalations/systemic-issues/", "/escalations/systemic-issues/", "stoke-psw", TABLES),
-    KnownDefect(r"/reports/", "/reports/", "wiltshire-board-member", TABLES),
-    KnownDefect(r"/reports/print/", "/reports/print/", "wiltshire-board-member", TABLES),
-    KnownDefect(r"/administration/people/import/preview/", None, "bexley-org-admin", TABLES),
-    KnownDefect(r"/administration/people/", "/administration/people/", "bexley-org-admin", TABLES),
-    KnownDefect(r"/absences/", "/absences/", "wiltshire-service-manager", TABLES),
-]
-
-
-def known_reflow_defect(path: str) -> str | None:
-    for defect in KNOWN_REFLOW_DEFECTS:
-        if re.fullmatch(defect.pattern, path):
-            return defect.reason
-    return None
-
 
 @dataclass
 class Tally:
@@ -62,7 +27,6 @@ class Tally:
     pages: int = 0
     violations: list[dict] = field(default_factory=list)
     reflow_failures: list[dict] = field(default_factory=list)
-    known_reflow: list[dict] = field(default_factory=list)
     screenshots: int = 0
 
     def write(self, folder: Path, name: str) -> None:
@@ -70,7 +34,7 @@ class Tally:
         (folder / f"summary-{name}.json").write_text(json.dumps({
             "pages_checked_by_axe": self.pages, "axe_violations": len(self.violations),
             "violations": self.violations, "reflow_failures": self.reflow_failures,
-            "known_reflow_defects": self.known_reflow, "screenshots": self.screenshots,
+            "screenshots": self.screenshots,
         }, indent=2))
 
 
@@ -127,18 +91,10 @@ class Checker:
         assert not violations, "axe found WCAG A/AA violations:\n" + json.dumps(violations, indent=2)
         measured = self.reflow(page)
         if measured["scroll_width"] > measured["client_width"]:
-            defect = known_reflow_defect(path)
-            if defect:
-                TALLY.known_reflow.append({**measured, "defect": defect})
-            else:
-                TALLY.reflow_failures.append(measured)
-                raise AssertionError(f"{path} scrolls sideways at {NARROW} CSS px: {measured}")
+            TALLY.reflow_failures.append(measured)
+            raise AssertionError(f"{path} scrolls sideways at {NARROW} CSS px: {measured}")
 
 
 def artefacts_folder() -> Path:
     """BROWSER_ARTIFACTS, or var/browser-artifacts/<run id> (the plugin names the run before workers start)."""
     return Path(os.environ.get("BROWSER_ARTIFACTS") or ROOT / "var" / "browser-artifacts" / "unnamed-run")
-
-# Following an action link from a list ("Record a decision" on a row) leaves the focus on <body> instead of the
-# unfolded form. test_pages.py checks it with a strict xfail; the keyboard journey tolerates it while it is set.
-KNOWN_FOCUS_DEFECT = "following an action link from a list leaves focus on <body>, not on the action's form"
