@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.checks import AXE, ROOT, WIDE, Checker, artefacts_folder, slug
+from tests.browser.checks import AXE, CSP_WATCH, ROOT, WIDE, Checker, artefacts_folder, slug
 from tests.browser.plugin import CHROMIUM, NEEDS
 
 PASSWORD = "demo-pass-2026"
@@ -64,8 +64,8 @@ def base_url(live_server) -> str:
 
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
-    # bypass_csp: only so that axe-core can be injected into each page.
-    return {**browser_context_args, "viewport": WIDE, "bypass_csp": True,
+    # The site's Content-Security-Policy stays in force: axe-core is evaluated by the driver (checks.py).
+    return {**browser_context_args, "viewport": WIDE,
             "locale": "en-GB", "timezone_id": "Europe/London"}
 
 
@@ -112,7 +112,9 @@ def journey(new_context, check_page, artefacts, request):
             return page
 
         def new_page(self):
-            page = new_context().new_page()
+            context = new_context()
+            context.add_init_script(CSP_WATCH)
+            page = context.new_page()
             page.set_default_timeout(10_000)  # the live server answers in well under a second
             return page
 
