@@ -328,10 +328,13 @@ ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", str(10 * 1024 
 DATA_UPLOAD_MAX_MEMORY_SIZE = ATTACHMENT_MAX_BYTES + 1024 * 1024
 
 # --- E-mail -------------------------------------------------------------------------------------
-# E-mails carry case references, so they never go through the logs or the process's output: by default
-# (development) they are files under var/mail/; production sets the SMTP backend. The console backend is
-# refused when DEBUG is off (check audit.E001).
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+# E-mails carry case references, so they never go through the logs or the process's output: with DEBUG on
+# they are files under var/mail/ (scripts/run asks for the same with DEBUG off); otherwise SMTP, configured
+# by the variables below. The console backend is refused when DEBUG is off (check audit.E001).
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.filebased.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+)
 EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))

@@ -40,7 +40,7 @@ def looked(raise_escalation, people):
 
 def _usernames(html: str) -> list[str]:
     table = html.split('data-testid="access-log"', 1)[1].split("</table>", 1)[0]
-    return re.findall(r'<td class="govuk-table__cell">([a-z-]+)</td>', table)
+    return re.findall(r'<td data-label="Who" class="govuk-table__cell">([a-z-]+)</td>', table)
 
 
 def test_the_psw_reads_her_organisations_rows_on_the_page_and_the_reading_is_recorded(looked, people):

@@ -1,7 +1,7 @@
 """Logs are JSON and name no case or child; e-mails, which carry case references, never go through them."""
 import json
 import logging
-import os
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -54,13 +54,24 @@ def test_e_mails_go_to_files_not_to_the_logs(settings, tmp_path, raise_escalatio
     assert escalation.case.reference not in logged
 
 
-def test_development_e_mails_are_files_by_default():
-    if "EMAIL_BACKEND" in os.environ:
-        pytest.skip("EMAIL_BACKEND is set in the environment")
-    from escalation_tracker import settings as project
+def test_development_e_mails_are_files_by_default(monkeypatch):
+    """With DEBUG on (and under scripts/run, which asks for the same) e-mails are files under var/mail/, never
+    the console; without DEBUG the default is SMTP (tests/security/test_containers.py)."""
+    import importlib
 
-    assert project.EMAIL_BACKEND == FILE_BACKEND
-    assert project.EMAIL_FILE_PATH.endswith("mail")
+    import escalation_tracker.settings as project
+
+    monkeypatch.delenv("EMAIL_BACKEND", raising=False)
+    monkeypatch.setenv("DEBUG", "1")
+    try:
+        reloaded = importlib.reload(project)
+        assert reloaded.EMAIL_BACKEND == FILE_BACKEND
+        assert reloaded.EMAIL_FILE_PATH.endswith("mail")
+    finally:
+        monkeypatch.undo()
+        importlib.reload(project)
+    run_script = (Path(project.BASE_DIR) / "scripts" / "run").read_text()
+    assert f"EMAIL_BACKEND=\"${{EMAIL_BACKEND:-{FILE_BACKEND}}}\"" in run_script
 
 
 def test_the_console_backend_is_refused_outside_development(settings):

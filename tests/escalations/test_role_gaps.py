@@ -164,7 +164,7 @@ def test_the_clock_entry_says_the_meeting_was_arranged_for_after_the_deadline(ra
     deadlines_sweep()
     entry = reload(esc).timeline.get(action="auto_advance")
     assert "no meeting arranged" not in entry.note
-    assert "the meeting was arranged for 10:00 on Tuesday 17 November 2026, after the deadline" in entry.note
+    assert "the meeting was arranged for 10am on Tuesday 17 November 2026, after the deadline" in entry.note
     assert entry.params["late_meeting"] == late.isoformat()
     told_words = Notification.objects.filter(escalation=esc, kind=Kind.AUTO_ADVANCED).values_list("message", flat=True)
     assert told_words and all("no meeting arranged in time" in words for words in told_words)

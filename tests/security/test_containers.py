@@ -59,7 +59,7 @@ def test_without_debug_the_settings_default_to_smtp(monkeypatch):
     try:
         assert importlib.reload(settings_module).EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend"
         monkeypatch.setenv("DEBUG", "1")
-        assert importlib.reload(settings_module).EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend"
+        assert importlib.reload(settings_module).EMAIL_BACKEND == "django.core.mail.backends.filebased.EmailBackend"
     finally:
         monkeypatch.undo()
         importlib.reload(settings_module)
