@@ -79,7 +79,8 @@ class AbsenceListCreateApi(generics.GenericAPIView):
     @extend_schema(
         operation_id="absences_list",
         summary="List absences",
-        description="Your absences, those of the people you manage, and those you cover; latest first.",
+        description="Your absences, those of the people you manage, and those you cover (an organisation's "
+                    "administrator: every absence of the organisation); latest first.",
         responses={200: AbsenceOutput(many=True), **errors(404)},
         tags=["absences"],
     )
@@ -91,9 +92,10 @@ class AbsenceListCreateApi(generics.GenericAPIView):
         operation_id="absences_create",
         summary="Record an absence",
         description="Record your own absence, or that of `person`, someone you manage directly or further "
-                    "down (403 otherwise). From 00:00 London time on `starts_on` new stages skip the person and "
-                    "the live stages they hold pass to `cover` (where the cover may hold them) or to the next "
-                    "holder, by the deadline clock's next run. Bad dates, a cover who is not an active member "
+                    "down; an organisation's administrator records anyone's of the organisation but another "
+                    "administrator's (403 otherwise). From 00:00 London time on `starts_on` new stages skip the "
+                    "person and the live stages they hold pass to `cover` (where the cover may hold them) or to "
+                    "the next holder, by the deadline clock's next run. Bad dates, a cover who is not an active member "
                     "of the person's organisation, or the person as their own cover answer 400 with the field.",
         request=AbsenceInput,
         responses={201: AbsenceOutput, **errors(400)},

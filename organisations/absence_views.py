@@ -20,6 +20,7 @@ from .absences import (
     absence_get,
     absence_list_for,
     absence_may_record,
+    absence_may_record_any,
     absence_record,
 )
 from .models import Absence
@@ -27,8 +28,8 @@ from .models import Absence
 
 def _staff_only(request: HttpRequest) -> None:
     user = request.user
-    if not absence_may_record(actor=user, person=user):
-        raise PermissionDenied("Only an organisation's staff record absences.")
+    if not absence_may_record_any(actor=user):
+        raise PermissionDenied("Only an organisation's staff and its administrator record absences.")
 
 
 def _find(request: HttpRequest, pk: int) -> Absence:

@@ -3,8 +3,10 @@ and the lists people see. Writes here; passing the absent person's stages on is 
 (``deadlines.absences``), from 00:00 local on the first day.
 
 A person records their own absences; a line manager, directly or further up, records those of the
-people below them. An absence may be changed or cancelled until it begins; from its first day the
-clock has passed the person's stages on, so it stays as recorded.
+people below them; the organisation's administrator records anyone's of the organisation (the HR system's
+leave, or a sudden absence reported to them), never their own (an administrator holds no stage). An
+absence may be changed or cancelled until it begins; from its first day the clock has passed the person's
+stages on, so it stays as recorded.
 """
 from __future__ import annotations
 
@@ -31,20 +33,41 @@ def _today() -> dt.date:
     return timezone.localdate()
 
 
+def _administers(actor: User, person: User) -> bool:
+    """The organisation's administrator, for a member of their organisation who is not an administrator."""
+    return (actor.role == Role.ORG_ADMIN and actor.organisation_id is not None
+            and person.organisation_id == actor.organisation_id and person.role not in ADMIN_ROLES)
+
+
 def absence_may_record(*, actor: User, person: User) -> bool:
     """A person for themselves; a line manager for anyone below them, directly or not. A partnership's QA&P
-    chair, who holds its resolution panel's stage, records their own (CONTRACT 8.5)."""
-    if not actor.is_active or actor.role in ADMIN_ROLES:
+    chair, who holds its resolution panel's stage, records their own (CONTRACT 8.5). The organisation's
+    administrator for anyone of the organisation but another administrator."""
+    if not actor.is_active:
+        return False
+    if actor.role in ADMIN_ROLES:
+        return _administers(actor, person)
+    if person.role in ADMIN_ROLES:
         return False
     if actor.organisation_id is None:
         return actor.role == Role.QAP_CHAIR and actor.partnership_id is not None and person.pk == actor.pk
     return person.pk == actor.pk or person.pk in actor.reports_below()
 
 
+def absence_may_record_any(*, actor: User) -> bool:
+    """Whether the absence pages are the actor's at all: their own absences, or those of people they administer."""
+    return absence_may_record(actor=actor, person=actor) or (
+        actor.is_active and actor.role == Role.ORG_ADMIN and actor.organisation_id is not None)
+
+
 def absence_list_for(*, user: User) -> QuerySet[Absence]:
-    """The absences a person sees: their own, those of the people below them, and those they cover."""
+    """The absences a person sees: their own, those of the people below them, and those they cover; an
+    organisation's administrator, every absence of the organisation."""
     if user.organisation_id is None:
         return Absence.objects.none()
+    if user.role == Role.ORG_ADMIN:
+        return (Absence.objects.filter(person__organisation_id=user.organisation_id)
+                .select_related("person", "cover", "recorded_by").order_by("-starts_on", "-pk"))
     below = user.reports_below()
     return (Absence.objects.filter(Q(person=user) | Q(person_id__in=below) | Q(cover=user))
             .select_related("person", "cover", "recorded_by").order_by("-starts_on", "-pk"))
@@ -108,7 +131,8 @@ def absence_record(*, actor: User, starts_on: object, ends_on: object, person: U
     """
     person = person or actor
     if not absence_may_record(actor=actor, person=person):
-        raise ActionNotPermitted("You can record your own absences and those of the people you manage.")
+        raise ActionNotPermitted("You can record your own absences and those of the people you manage"
+                                 " (an organisation's administrator: anyone's of the organisation).")
     errors: Errors = {}
     _check(errors, person=person, starts_on=starts_on, ends_on=ends_on, cover=cover, today=_today())
     if errors:
@@ -158,6 +182,10 @@ def absence_cover_choices(*, person: User) -> QuerySet[User]:
 
 
 def absence_person_choices(*, actor: User) -> QuerySet[User]:
-    """Whose absence the actor may record: themselves and everyone below them."""
+    """Whose absence the actor may record: themselves and everyone below them; an organisation's
+    administrator, everyone of the organisation but its administrators."""
+    if actor.role == Role.ORG_ADMIN:
+        return (User.objects.filter(organisation_id=actor.organisation_id, is_active=True)
+                .exclude(role__in=ADMIN_ROLES).order_by("last_name", "first_name", "username"))
     return (User.objects.filter(pk__in=[actor.pk, *actor.reports_below()], is_active=True)
             .order_by("last_name", "first_name", "username"))

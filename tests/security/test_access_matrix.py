@@ -201,6 +201,8 @@ def absence_own(statuses: set[int]) -> Rule:
         if (anonymous := _anonymous(ask)) is not None:
             return anonymous
         absence, user = ask.objects["absence"], ask.principal.user
+        if ask.principal.kind == "org_admin":
+            return statuses if absence.person.organisation_id == user.organisation_id else {404}
         if ask.principal.kind in NEVER_PARTIES | {"qap_chair"}:
             return {403, 404}
         mine = user.pk in (absence.person_id, absence.recorded_by_id) or absence.person_id in user.reports_below()
@@ -364,9 +366,10 @@ EXPECTED: dict[str, Row] = {
     "notifications/read-all/": Row(get=signed_in({405}), post=signed_in(PAGE_OK)),
     "notifications/preferences/": Row(get=signed_in({200}), post=signed_in(FORM_POSTED)),
     # A QA&P chair records her own absence, with another chair of the partnership as cover.
-    "absences/": Row(get=kinds(STAFF_KINDS | {"qap_chair"}, {200}), post=signed_in({403, 405})),
-    "absences/new/": Row(get=kinds(STAFF_KINDS | {"qap_chair"}, {200}),
-                         post=kinds(STAFF_KINDS | {"qap_chair"}, FORM_POSTED)),
+    # An organisation's administrator records anyone's of the organisation.
+    "absences/": Row(get=kinds(STAFF_KINDS | {"qap_chair", "org_admin"}, {200}), post=signed_in({403, 405})),
+    "absences/new/": Row(get=kinds(STAFF_KINDS | {"qap_chair", "org_admin"}, {200}),
+                         post=kinds(STAFF_KINDS | {"qap_chair", "org_admin"}, FORM_POSTED)),
     "absences/<int:pk>/change/": Row(get=absence_own({200, 302, 403}), post=absence_own(FORM_POSTED | {403})),
     "absences/<int:pk>/cancel/": Row(get=absence_own({200, 302, 403}), post=absence_own(PAGE_OK | {403})),
     # --- reports (aggregates only)
