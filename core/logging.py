@@ -18,6 +18,9 @@ from django.http import HttpRequest
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "taskName"}
 
 
+_SEPARATORS = str.maketrans({"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"})
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, str | int | float | bool) or value is None:
         return value
@@ -45,4 +48,6 @@ class JsonFormatter(logging.Formatter):
                 entry[key] = _plain(value)
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False)
+        # One record, one line: json.dumps escapes "\n" but leaves the Unicode line and paragraph separators
+        # (and NEL), which some collectors split on; they are escaped too.
+        return json.dumps(entry, ensure_ascii=False).translate(_SEPARATORS)

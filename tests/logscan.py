@@ -98,7 +98,11 @@ def scan(run: Path) -> list[str]:
         if forbidden else None
     problems = []
     for path in sorted(run.glob("*.jsonl")):
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        # One record a line, split on "\n" only, as a log collector does (str.splitlines would also split on
+        # the Unicode line separators a record's text may hold; the formatter escapes them too).
+        for number, line in enumerate(path.read_text(encoding="utf-8").split("\n"), 1):
+            if not line:
+                continue
             try:
                 json.loads(line)
             except ValueError:

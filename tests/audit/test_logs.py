@@ -101,3 +101,14 @@ def test_the_scan_remembers_what_looks_like_a_reference_or_a_name_not_a_fuzzers_
     for reference, name in [("LCS-100001", "A.B."), ("0", "x"), ("abc", "Jo"), ("TEST-00007", "Jamie Example")]:
         logscan._remember_case(None, SimpleNamespace(reference=reference, display_name=name))
     assert logscan._state["forbidden"] == {"LCS-100001", "A.B.", "TEST-00007", "Jamie Example"}
+
+
+def test_a_record_with_unicode_line_separators_stays_one_line():
+    """A fuzzed username holding U+2028, U+2029 or NEL is logged by the sign-in lockout: the record stays one
+    line for every reader (str.splitlines splits on them; json.dumps leaves them as they are)."""
+    from core.logging import JsonFormatter
+
+    message = "AXES: New login failure by {username: \"a\u2028b\x85c\u2029d\"}"
+    line = JsonFormatter().format(logging.LogRecord("axes", logging.WARNING, "", 0, message, None, None))
+    assert len(line.splitlines()) == 1
+    assert json.loads(line)["message"] == message
