@@ -23,6 +23,12 @@ def browser_tests_on() -> bool:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if browser_tests_on():
+        # Playwright's sync API starts an event loop in the test process's thread and keeps it for the session
+        # (its browser is shared by the journeys), so every later test in the same process would find Django's
+        # synchronous database calls refused as if they ran in async code. Nothing here is async: with the
+        # journeys on, Django is told so for the whole run, in each process.
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     if browser_tests_on() and not os.environ.get("BROWSER_ARTIFACTS") and not hasattr(config, "workerinput"):
         run = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}"
         os.environ["BROWSER_ARTIFACTS"] = str(ROOT / "var" / "browser-artifacts" / run)
