@@ -264,7 +264,8 @@ def verify(args: argparse.Namespace) -> None:
     pending = _pending_emails()
     checks.append((pending == 0, f"e-mails still waiting to go: {pending}"))
 
-    # 3. The dashboards' p95 under load within 3x their idle p95.
+    # 3. The dashboards' p95 under load within 3x their idle p95 (only reported with --timings-reported-only).
+    reported: list[str] = []
     lines.append(f"{'dashboard':<36} {'idle p95':>9} {'load p95':>9} {'ratio':>6} {'requests':>9}")
     for name in DASHBOARDS:
         if name not in idle or name not in load:
@@ -273,8 +274,12 @@ def verify(args: argparse.Namespace) -> None:
         (idle_p95, _, _), (load_p95, n, _) = idle[name], load[name]
         ratio = load_p95 / idle_p95 if idle_p95 else float("inf")
         lines.append(f"{name:<36} {idle_p95:>7.0f} ms {load_p95:>6.0f} ms {ratio:>6.2f} {n:>9}")
-        checks.append((ratio <= P95_RATIO_LIMIT, f"{name}: p95 {load_p95:.0f} ms under load, {idle_p95:.0f} ms idle "
-                                                 f"({ratio:.2f}x, limit {P95_RATIO_LIMIT:.0f}x)"))
+        words = f"{name}: p95 {load_p95:.0f} ms under load, {idle_p95:.0f} ms idle ({ratio:.2f}x, limit " \
+                f"{P95_RATIO_LIMIT:.0f}x)"
+        if args.timings_reported_only:
+            reported.append(words)
+        else:
+            checks.append((ratio <= P95_RATIO_LIMIT, words))
     aggregated = load.get("Aggregated")
     if aggregated:
         lines.append(f"all requests under load: p95 {aggregated[0]:.0f} ms, {aggregated[1]} requests in "
@@ -284,7 +289,9 @@ def verify(args: argparse.Namespace) -> None:
     print()
     for ok, words in checks:
         print(f"  {'PASS' if ok else 'FAIL'}  {words}")
-    summary = {"checks": [{"ok": ok, "check": words} for ok, words in checks], "table": lines}
+    for words in reported:
+        print(f"  REPORT  {words}")
+    summary = {"checks": [{"ok": ok, "check": words} for ok, words in checks], "reported": reported, "table": lines}
     if args.json:
         Path(args.json).write_text(json.dumps(summary, indent=1))
     if not all(ok for ok, _ in checks):
@@ -313,6 +320,8 @@ def main() -> None:
     v.add_argument("--locust-requests", required=True, help="the JSON the locustfile writes: every request and failure")
     v.add_argument("--load-seconds", type=int, default=0)
     v.add_argument("--json", default="")
+    v.add_argument("--timings-reported-only", action="store_true",
+                   help="report the dashboards' p95 ratios without failing on them (CI's short run)")
     args = parser.parse_args()
     {"prepare": prepare, "arm": arm, "drained": drained, "verify": verify}[args.command](args)
 
