@@ -158,7 +158,8 @@ def test_the_session_and_csrf_cookies_are_secure_and_http_only_in_production(peo
 def production_env(**extra):
     env = {key: value for key, value in os.environ.items()
            if key not in {"DEBUG", "SECURE_SSL_REDIRECT", "SECURE_COOKIES", "BEHIND_TLS_PROXY",
-                          "SECURE_HSTS_SECONDS", "SECURE_HSTS_PRELOAD", "DJANGO_SETTINGS_MODULE"}}
+                          "SECURE_HSTS_SECONDS", "SECURE_HSTS_PRELOAD", "DJANGO_SETTINGS_MODULE",
+                          "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     return {**env, "DEBUG": "0", "ALLOWED_HOSTS": "tracker.example.org",
             "SECRET_KEY": "a-production-like-secret-key-that-is-long-and-random-9f8e7d6c5b4a3f2e1d0c",
             "DJANGO_SETTINGS_MODULE": "escalation_tracker.settings", **extra}
