@@ -165,6 +165,7 @@ INSTALLED_APPS = [
     "deadlines",
     "scim",
     "notifications",
+    "webhooks",
     "reports",
     "administration",
     "demo",
