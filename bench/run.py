@@ -43,6 +43,8 @@ SWEEP_TARGET_GROWTH = 1.3
 
 def django_setup() -> None:
     os.environ.setdefault("API_RATE_USER", "1000000/hour")  # the benchmark is not throttled
+    # Production's settings (DEBUG off) but plain HTTP: the test client speaks to the app, not to TLS.
+    os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
     from bench.scale import django_setup as setup
 
     setup()

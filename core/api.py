@@ -25,6 +25,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.client import client_address
 from core.errors import ActionConflict, ActionNotPermitted, ServiceError
+from core.pagination import IdsFirstPaginator
 
 # The largest id a BigAutoField holds; a bigger number in a URL is simply not there (and must not
 # reach the database, which would refuse it with an error instead of "not found").
@@ -153,6 +154,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
     page_size = 25
     page_size_query_param = "page_size"
     max_page_size = 100
+    django_paginator_class = IdsFirstPaginator  # the page's ids and the count in one read, then its rows
 
 
 class _LiveRateMixin:

@@ -56,6 +56,19 @@ def overall_unhandled_condition() -> Q:
     return Q(state__in=LIVE_STATES, overall_deadline__isnull=False, overall_deadline_handled=False)
 
 
+def _participations(user) -> models.QuerySet:
+    """The escalations the person is a party to (participant rows), as escalation ids."""
+    return Participant.objects.filter(user_id=user.pk).values("escalation_id")
+
+
+def _ids_union(*grounds: models.QuerySet) -> models.QuerySet:
+    """The ids of the escalations any ground names, as one subquery (``SELECT id … UNION SELECT id …``)."""
+    parts = [g.order_by().values("escalation_id") if g.model is Participant else g.order_by().values("pk")
+             for g in grounds]
+    first, *rest = parts
+    return first.union(*rest) if rest else first
+
+
 class EscalationQuerySet(models.QuerySet["Escalation"]):
     def live(self) -> EscalationQuerySet:
         return self.filter(state__in=LIVE_STATES)
@@ -83,20 +96,23 @@ class EscalationQuerySet(models.QuerySet["Escalation"]):
                 return self.none()
             # The escalations logged with the board, and those the chair was drawn into: told of a
             # mediation, or holding a resolution panel's stage (participant rows).
-            return self.filter(
-                Q(ladder__partnership_id=user.partnership_id, board_logged_at__isnull=False)
-                | Q(pk__in=Participant.objects.filter(user_id=user.pk).values("escalation_id"))
-            )
+            return self.filter(pk__in=_ids_union(
+                Escalation.objects.filter(ladder__partnership_id=user.partnership_id, board_logged_at__isnull=False),
+                _participations(user),
+            ))
+        # One id subquery, a UNION of one index scan per ground, not an OR of conditions: PostgreSQL can
+        # use no index for ``raised_by IN (…) OR id IN (subquery) OR …`` and reads the whole table; the
+        # union reads only the rows each ground names. No join multiplies the rows, so nothing needs
+        # DISTINCT (docs/performance.md).
+        grounds = [_participations(user)]
         below = user.reports_below()
-        # One condition on the escalation's own row per ground, the participants as an id subquery: no
-        # join multiplies the rows, so nothing needs DISTINCT, and a list ordered by the newest walks the
-        # index ``esc_raised_desc`` and stops at its page (docs/performance.md).
-        rule = Q(pk__in=Participant.objects.filter(user_id=user.pk).values("escalation_id"))
         if below:
-            rule |= Q(raised_by_id__in=below) | Q(holder_id__in=below)
+            grounds += [Escalation.objects.filter(raised_by_id__in=below),
+                        Escalation.objects.filter(holder_id__in=below)]
         if user.role == Role.PSW and user.organisation_id:
-            rule |= Q(raising_organisation_id=user.organisation_id) | Q(receiving_organisation_id=user.organisation_id)
-        return self.filter(rule)
+            grounds += [Escalation.objects.filter(raising_organisation_id=user.organisation_id),
+                        Escalation.objects.filter(receiving_organisation_id=user.organisation_id)]
+        return self.filter(pk__in=_ids_union(*grounds))
 
     def with_related(self) -> EscalationQuerySet:
         """Join what a row shows, with both organisations' closure days (the red/amber/green status
@@ -174,6 +190,9 @@ class Escalation(EscalationActions, ConcurrentTransitionMixin, models.Model):
                          name="esc_stage_unhandled"),
             models.Index(fields=["overall_deadline"], condition=overall_unhandled_condition(),
                          name="esc_overall_unhandled"),
+            # The QA&P chair's board log: the few escalations logged with a board, newest first.
+            models.Index(fields=["ladder", "-board_logged_at", "-id"], condition=Q(board_logged_at__isnull=False),
+                         name="esc_board_logged"),
         ]
 
     def __str__(self) -> str:

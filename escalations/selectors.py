@@ -63,8 +63,11 @@ def escalation_list_held(*, user: User) -> QuerySet[Escalation]:
     them (Stoke 4): those awaiting their response first, earliest deadline first."""
     answerable = Escalation.objects.filter(
         case__allocated_worker=user, ladder__stages__index=F("stage_index"), ladder__stages__allocated_worker_acts=True,
-    ).exclude(raised_by=user).values("pk")
-    return _for_pages(Escalation.objects.filter(Q(holder=user) | Q(pk__in=answerable))).annotate(
+    ).exclude(raised_by=user).order_by().values("pk")
+    # One id subquery (a UNION of two index scans), not ``holder = … OR id IN (…)``: an OR with a subquery
+    # cannot use the holder's index, and PostgreSQL then reads every live escalation (docs/performance.md).
+    held = Escalation.objects.filter(holder=user).order_by().values("pk").union(answerable)
+    return _for_pages(Escalation.objects.filter(pk__in=held)).annotate(
         awaiting=Conditional(When(state__in=AWAITING_HOLDER, then=Value(0)), default=Value(1),
                              output_field=IntegerField())
     ).order_by("awaiting", "stage_deadline", "pk")

@@ -10,7 +10,6 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from audit.services import Action, access_record
+from core.pagination import IdsFirstPaginator
 from notifications.services import notifications_mark_read_for_escalation
 from policies.models import RiskLevel
 
@@ -38,7 +38,7 @@ def _list_page(request: HttpRequest, *, base, default_state: str, shortcuts_of: 
     that the person may take now; the query count stays flat in the number of rows."""
     filterset = EscalationListFilter(request.GET or None, queryset=base, ladders=selectors.ladders_in(base),
                                      default_state=default_state)
-    page_obj = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page_obj = IdsFirstPaginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     among = shortcuts(shortcuts_of) if shortcuts_of else ()
     return {
         "rows": [

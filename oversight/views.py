@@ -8,12 +8,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.pagination import IdsFirstPaginator
 from organisations.models import Role
 
 from . import figures, rules, selectors, services
@@ -25,7 +25,7 @@ PAGE_SIZE = 25  # rows a page: the same as the API's PAGE_SIZE
 
 
 def _page(request: HttpRequest, items):
-    return Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+    return IdsFirstPaginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 # --- the PSW's overview ------------------------------------------------------------------------------
