@@ -27,7 +27,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connections, transaction
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.http import Http404
 from django.utils import timezone
 
@@ -279,7 +279,10 @@ class _WorkingDayCounter:
         return self.running[offset]
 
     def between(self, start: dt.datetime, end: dt.datetime, organisation_id: int) -> int:
-        first, last = clock.local(start).date(), clock.local(end).date()
+        return self.between_days(clock.local(start).date(), clock.local(end).date(), organisation_id)
+
+    def between_days(self, first: dt.date, last: dt.date, organisation_id: int) -> int:
+        """As ``between``, from the two moments' local dates (the database can give them)."""
         if last <= first:
             return 0
         before = self._count(first)  # first: a reset to an earlier origin happens before ``last`` is counted
@@ -320,12 +323,18 @@ def _summary(totals: dict[str, int], *, stuck: int, within: tuple[int, int],
     return table
 
 
-def _timescales(cohort: QuerySet, targets: dict[int, _LadderTarget], suppression: Suppression
-                ) -> tuple[Table, tuple[int, int], dict[str, list[int]]]:
-    """Working days from raising to resolution, per procedure and overall, against each target."""
-    resolved = cohort.filter(state=State.RESOLVED, resolved_at__isnull=False)
-    rows = list(resolved.values_list("raised_at", "resolved_at", "ladder_id", "raising_organisation_id", "stage_index"))
-    closures = _closure_days(resolved.values("raising_organisation_id"))
+def _timescales(cohort: QuerySet, targets: dict[int, _LadderTarget], period: ReportPeriod, suppression: Suppression
+                ) -> tuple[Table, tuple[int, int], dict[str, list[int]], dict[dt.date, int]]:
+    """Working days from raising to resolution, per procedure and overall, against each target; and, from
+    the same rows, how many of the cohort were resolved in each month of the period (for ``_trend``)."""
+    # Every escalation of the cohort with a resolution time, with the local dates of raising and resolving
+    # worked out by the database (a time zone conversion per row costs more in Python than the rest).
+    resolved = cohort.filter(resolved_at__isnull=False)
+    rows = list(resolved.order_by().values_list(
+        TruncDate("raised_at", tzinfo=clock.LONDON), TruncDate("resolved_at", tzinfo=clock.LONDON), "resolved_at",
+        "state", "ladder_id", "raising_organisation_id", "stage_index",
+    ))
+    closures = _closure_days({row[5] for row in rows})
     by_slug: dict[str, list[int]] = defaultdict(list)
     within_by_slug: dict[str, int] = defaultdict(int)
     target_sets: dict[str, set[int]] = defaultdict(set)
@@ -333,8 +342,15 @@ def _timescales(cohort: QuerySet, targets: dict[int, _LadderTarget], suppression
     by_formality: dict[str, list[int]] = {"informal": [], "formal": []}
     every, within_all = [], 0
     counter = _WorkingDayCounter(closures)
-    for raised_at, resolved_at, ladder_id, organisation_id, stage_index in rows:
-        days = counter.between(raised_at, resolved_at, organisation_id)
+    between_days = counter.between_days
+    resolved_months: dict[dt.date, int] = defaultdict(int)
+    starts_at, ends_before = period.starts_at.astimezone(dt.UTC), period.ends_before.astimezone(dt.UTC)
+    for raised_on, resolved_on, resolved_at, state, ladder_id, organisation_id, stage_index in rows:
+        if starts_at <= resolved_at < ends_before:
+            resolved_months[resolved_on.replace(day=1)] += 1
+        if state != State.RESOLVED:
+            continue
+        days = between_days(raised_on, resolved_on, organisation_id)
         ladder = targets[ladder_id]
         names.setdefault(ladder.slug, ladder.name)
         by_slug[ladder.slug].append(days)
@@ -379,7 +395,7 @@ def _timescales(cohort: QuerySet, targets: dict[int, _LadderTarget], suppression
                     "and the raising organisation's closure days are not counted). A procedure's timescale is "
                     "its overall timescale where it sets one, else the sum of its stages' response times.",
     )
-    return timescales, (within_all, len(every)), by_formality
+    return timescales, (within_all, len(every)), by_formality, resolved_months
 
 
 def _informal_formal(totals: dict[str, int], by_formality: dict[str, list[int]], suppression: Suppression) -> Table:
@@ -429,18 +445,11 @@ def _stuck(cohort: QuerySet, targets: dict[int, _LadderTarget], *, pairs: Collec
     return live.filter(rule).count()
 
 
-def _trend(cohort: QuerySet, period: ReportPeriod, suppression: Suppression) -> Table:
-    def monthly(queryset: QuerySet, field: str) -> dict[dt.date, int]:
-        found = (
-            queryset.annotate(month=TruncMonth(field, tzinfo=clock.LONDON)).values("month")
-            .annotate(n=Count("pk")).order_by("month").values_list("month", "n")
-        )
-        return {(m.date() if isinstance(m, dt.datetime) else m): n for m, n in found}
-
-    raised = monthly(cohort, "raised_at")
-    resolved = monthly(
-        cohort.filter(resolved_at__gte=period.starts_at, resolved_at__lt=period.ends_before), "resolved_at"
-    )
+def _trend(parties: list[_PartyGroup], period: ReportPeriod, suppression: Suppression, *,
+           resolved: Mapping[dt.date, int]) -> Table:
+    raised: dict[dt.date, int] = defaultdict(int)
+    for group in parties:
+        raised[group.month] += group.n
     rows = tuple(
         Row(label=f"{month:%b %Y}", cells=(count_cell(raised.get(month, 0), suppression),
                                            count_cell(resolved.get(month, 0), suppression)))
@@ -522,6 +531,7 @@ class _PartyGroup:
     ladder_id: int
     raising: int
     receiving: int | None
+    month: dt.date  # the local month it was raised in (its first day)
     n: int
     live: int
 
@@ -541,12 +551,14 @@ def _groups(cohort: QuerySet, *, now: dt.datetime) -> list[_Group]:
 
 
 def _party_groups(cohort: QuerySet) -> list[_PartyGroup]:
-    """The cohort counted by ``PARTY_KEYS``, with the live ones among them."""
+    """The cohort counted by ``PARTY_KEYS`` and the month raised (for ``_trend``), with the live ones among them."""
     rows = (
-        cohort.values(*PARTY_KEYS).annotate(n=Count("pk"), live=Count("pk", filter=Q(state__in=LIVE_STATES)))
-        .order_by().values_list(*PARTY_KEYS, "n", "live")
+        cohort.annotate(month=TruncMonth("raised_at", tzinfo=clock.LONDON)).values(*PARTY_KEYS, "month")
+        .annotate(n=Count("pk"), live=Count("pk", filter=Q(state__in=LIVE_STATES)))
+        .order_by().values_list(*PARTY_KEYS, "month", "n", "live")
     )
-    return [_PartyGroup(*row) for row in rows]
+    return [_PartyGroup(ladder_id, raising, receiving, month.date() if isinstance(month, dt.datetime) else month,
+                        n, live) for ladder_id, raising, receiving, month, n, live in rows]
 
 
 def _totals(groups: list[_Group]) -> dict[str, int]:
@@ -642,7 +654,7 @@ def _themes_report(*, scope: ReportScope, period: ReportPeriod, now: dt.datetime
     groups = _groups(cohort, now=now)
     totals = _totals(groups)
     targets = _ladder_targets({g.ladder_id for g in groups})
-    timescales, within, by_formality = _timescales(cohort, targets, suppression)
+    timescales, within, by_formality, resolved_months = _timescales(cohort, targets, period, suppression)
     parties = _party_groups(cohort)
     live_pairs = {(g.ladder_id, g.raising) for g in parties if g.live}
     stuck = _stuck(cohort, targets, pairs=live_pairs, now=now)
@@ -697,7 +709,7 @@ def _themes_report(*, scope: ReportScope, period: ReportPeriod, now: dt.datetime
         resolution_stages,
         _informal_formal(totals, by_formality, suppression),
         timescales,
-        _trend(cohort, period, suppression),
+        _trend(parties, period, suppression, resolved=resolved_months),
         _missing_challenge(scope, period, suppression),
     )
     return ThemesReport(
