@@ -250,7 +250,10 @@ def sweep_once(*, live: int, due: int, now: dt.datetime) -> dict[str, Any]:
             result = {"live": live, "due": due, "handled": handled, "ms": round(elapsed * 1000, 1),
                       "ms_per_due": round(elapsed * 1000 / max(handled, 1), 3),
                       "cpu_ms_per_due": round(cpu * 1000 / max(handled, 1), 3),
-                      "statements": len([q for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]])}
+                      "statements": len([q for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]),
+                      # Where the time went: the slowest statements, as the database driver timed them.
+                      "slowest": [{"ms": round(float(q["time"]) * 1000, 1), "sql": q["sql"][:160]} for q in
+                                  sorted(queries.captured_queries, key=lambda q: -float(q["time"]))[:6]]}
             raise _Rollback
     except _Rollback:
         pass
@@ -291,7 +294,8 @@ def sweep_measure(*, lives: list[int], due: int, repeat: int, say: Callable[[str
         summary[str(live)] = {"live": live, "due": due, "handled": found[0]["handled"],
                               "statements": found[0]["statements"], "ms_per_due_p50": statistics.median(per_due),
                               "ms_per_due_runs": per_due,
-                              "cpu_ms_per_due_p50": statistics.median(r["cpu_ms_per_due"] for r in found)}
+                              "cpu_ms_per_due_p50": statistics.median(r["cpu_ms_per_due"] for r in found),
+                              "slowest_statements": found[0]["slowest"]}
     if len(lives) > 1:
         summary["growth"] = round(summary[str(lives[-1])]["ms_per_due_p50"] / summary[str(lives[0])]["ms_per_due_p50"],
                                   2)

@@ -15,6 +15,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField
 
+from audit.services import current_request
 from core.models import AppendOnlyModel
 from organisations.models import Organisation
 from policies import clock
@@ -61,6 +62,18 @@ def _participations(user) -> models.QuerySet:
     return Participant.objects.filter(user_id=user.pk).values("escalation_id")
 
 
+def _reports_below(user) -> set[int]:
+    """``user.reports_below()`` (a statement a level of the chain), once a request: a page asks the read rule
+    again for each action it offers. Outside a request (the clock, a command) it is asked each time."""
+    request = current_request()
+    if request is None:
+        return user.reports_below()
+    known: dict[int, frozenset[int]] = request.__dict__.setdefault("_reports_below", {})
+    if user.pk not in known:
+        known[user.pk] = frozenset(user.reports_below())
+    return set(known[user.pk])
+
+
 def _ids_union(*grounds: models.QuerySet) -> models.QuerySet:
     """The ids of the escalations any ground names, as one subquery (``SELECT id … UNION SELECT id …``)."""
     parts = [g.order_by().values("escalation_id") if g.model is Participant else g.order_by().values("pk")
@@ -105,7 +118,7 @@ class EscalationQuerySet(models.QuerySet["Escalation"]):
         # union reads only the rows each ground names. No join multiplies the rows, so nothing needs
         # DISTINCT (docs/performance.md).
         grounds = [_participations(user)]
-        below = user.reports_below()
+        below = _reports_below(user)
         if below:
             grounds += [Escalation.objects.filter(raised_by_id__in=below),
                         Escalation.objects.filter(holder_id__in=below)]
