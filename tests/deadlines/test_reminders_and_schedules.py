@@ -222,4 +222,4 @@ def test_setup_clock_renames_the_digest_row_made_under_its_former_name():
     rows = beat_rows()
     assert former not in rows
     assert not rows[schedules.DIGEST_NAME].enabled
-    assert PeriodicTask.objects.count() == 6
+    assert PeriodicTask.objects.count() == 7
