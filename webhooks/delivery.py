@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef, Prefetch
+from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 
 from notifications.models import Kind
@@ -92,7 +92,7 @@ class DeliveryRun:
 
 
 # --- what is due, and the claim --------------------------------------------------------------------------------
-def deliveries_due(*, now: dt.datetime):
+def deliveries_due(*, now: dt.datetime) -> QuerySet[Delivery]:
     """Pending deliveries whose time has come, to active endpoints, with no earlier event of the same escalation
     still pending to the same endpoint."""
     earlier = Delivery.objects.filter(

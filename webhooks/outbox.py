@@ -90,7 +90,7 @@ def _endpoint_changed(**_: Any) -> None:
 def _changing_endpoints_here() -> bool:
     """Whether this transaction has changed endpoints and not yet committed: its own reads must not be cached
     (should it roll back, others would read what never was)."""
-    return any(callback is _bump_generation for _, callback, _ in connection.run_on_commit)
+    return any(entry[1] is _bump_generation for entry in connection.run_on_commit)
 
 
 def _organisations_read(organisation_ids: Collection[int] | None = None) -> set[int]:
