@@ -1,4 +1,5 @@
-"""Beat's schedules for the deadline clock and the daily digests: rows of django-celery-beat, editable in the admin."""
+"""Beat's schedules for the deadline clock, the daily digests, retention and the webhooks' deliveries: rows of
+django-celery-beat, editable in the admin."""
 from __future__ import annotations
 
 import datetime as dt
@@ -15,12 +16,16 @@ REMINDER_TASK = "deadlines.tasks.send_deadline_reminders"
 DIGEST_TASK = "notifications.tasks.send_daily_digests"  # each person's digest of what waited for it
 PSW_DIGEST_TASK = "oversight.tasks.send_psw_digests"  # each PSW's list of what is overdue
 RETENTION_TASK = "administration.tasks.apply_retention"  # anonymise what the retention periods have passed
+WEBHOOK_TASK = "webhooks.tasks.deliver_webhooks"  # send the events due to case-management systems
 
 # A lead-time reminder is looked for this often: it reaches the holder between the lead time and a
 # quarter of an hour less before the deadline, close enough for a reminder hours ahead.
 LEAD_REMINDER_EVERY_MINUTES = 15
 DIGEST_TIME = dt.time(7, 30)  # before the morning reminders, so a PSW starts the day with the list
 RETENTION_TIME = dt.time(2, 30)  # at night, when nobody works on a case (and clear of the 01:00-02:00 BST change)
+# Each change queues a delivery run when it commits; beat's run every minute sends the retries whose wait is over
+# (the first wait is 30 s: webhooks.delivery.BACKOFF_FIRST) and anything whose queued run was lost.
+WEBHOOK_EVERY_SECONDS = 60
 
 SWEEP_NAME = "Deadline clock: sweep for missed deadlines"
 MORNING_NAME = "Deadline clock: reminders on the morning of the due day"
@@ -28,6 +33,7 @@ LEAD_NAME = "Deadline clock: reminders ahead of a deadline"
 DIGEST_NAME = "Daily digests (each person's notifications that waited for the digest)"
 PSW_DIGEST_NAME = "PSW daily digest (each PSW's list of what is overdue)"
 RETENTION_NAME = "Retention: anonymise closed escalations past their organisation's retention period"
+WEBHOOK_NAME = "Webhooks: send the events due to case-management systems, retries included"
 # Rows made under an earlier name are renamed, not left behind beside the new one.
 FORMER_NAMES = {"Daily digests (each person's, and each PSW's list of what is overdue)": DIGEST_NAME}
 
@@ -37,7 +43,8 @@ def clock_schedules_sync(*, sweep_seconds: int | None = None) -> list[str]:
 
     The sweep runs every ``sweep_seconds`` (``settings.DEADLINE_SWEEP_SECONDS``), the morning
     reminders at 08:00 and the daily digests (each person's, each PSW's) at 07:30 Europe/London, the
-    lead-time reminders every quarter of an hour, the retention run at 02:30. Safe to run at every start:
+    lead-time reminders every quarter of an hour, the retention run at 02:30, the webhooks' deliveries every
+    minute. Safe to run at every start:
     each row is found by its name and brought up to date (its task too, so a row that names a task by an
     older module path follows it); an administrator's choice to pause one (``enabled``) is kept. Returns
     one line per row.
@@ -74,6 +81,9 @@ def clock_schedules_sync(*, sweep_seconds: int | None = None) -> list[str]:
         (RETENTION_NAME, RETENTION_TASK, {"crontab": daily(RETENTION_TIME)}, {}, 12 * 3600,
          "02:30 Europe/London: erase the free text and attachments of closed escalations past the retention "
          "period, keeping their timelines; each erasure audited."),
+        (WEBHOOK_NAME, WEBHOOK_TASK, {"interval": interval(WEBHOOK_EVERY_SECONDS, IntervalSchedule.SECONDS)}, {},
+         WEBHOOK_EVERY_SECONDS, f"Every {WEBHOOK_EVERY_SECONDS} s: send each webhook event that is due, and retry "
+         "those whose wait is over."),
     ]
     for former, name in FORMER_NAMES.items():
         if not PeriodicTask.objects.filter(name=name).exists():

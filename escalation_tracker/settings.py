@@ -345,6 +345,10 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Escalation Tracker <no-reply@escalation-tracker.local>")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
+# --- Outbound webhooks (webhooks/, docs/webhooks.md) ----------------------------------------------
+# How long one try waits for a case-management system to answer before it counts as failed and is retried.
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
+
 # --- Celery -------------------------------------------------------------------------------------
 # REDIS_URL in production; otherwise kombu's filesystem transport under var/, so the clock ticks
 # on a newcomer's machine with nothing installed.

@@ -3,7 +3,8 @@
 ``timeline_entry`` is the one builder: it makes an unsaved entry of one escalation, with the state
 and stage the escalation is in now. Each kind below fills in its note and parameters from what it
 is given; a service saves one with ``timeline_add``, the deadline clock saves a batch with
-``timeline_add_many``.
+``timeline_add_many``. Both are the one door of the timeline: each entry they save is also sent, in the same
+transaction, to the webhook endpoints of the organisations whose escalation it is (``webhook_events``).
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from core.bulk import rows_insert
 from organisations.models import User
 
 from .models import Escalation, TimelineEntry
+from .webhook_events import timeline_published
 
 
 class Action:
@@ -84,14 +86,17 @@ def timeline_entry(escalation: Escalation, *, action: str, from_state: str, acto
 
 
 def timeline_add(entry: TimelineEntry) -> TimelineEntry:
-    """Append one entry built by a function below."""
+    """Append one entry built by a function below, with its webhook events (``webhook_events``)."""
     entry.save()
+    timeline_published([entry])
     return entry
 
 
 def timeline_add_many(entries: Sequence[TimelineEntry]) -> None:
-    """Append a batch of entries in a few INSERT statements (no primary keys come back)."""
+    """Append a batch of entries in a few INSERT statements (no primary keys come back), with their webhook
+    events in a few more where an organisation of theirs has an endpoint (``webhook_events``)."""
     rows_insert(TimelineEntry, [vars(entry) for entry in entries])
+    timeline_published(entries)
 
 
 class Climbed(Protocol):

@@ -97,9 +97,14 @@ RECIPIENTS: dict[str, tuple[str, ...]] = {
 EVERY_STEP = (ALLOCATED_WORKER,)
 NOT_EVERY_STEP = {Kind.DEADLINE_REMINDER, Kind.PSW_ALERT}
 
-# Not about one escalation, so not in the table above: ``notifications.digests`` sends each active
-# PSW one ``psw_digest`` a day listing what is overdue in their organisation.
-ORGANISATION_WIDE = {Kind.PSW_DIGEST: "each active PSW of an organisation with something overdue"}
+# Not about one escalation, so not in the table above: ``oversight.digests`` sends each active PSW one
+# ``psw_digest`` a day listing what is overdue in their organisation; ``webhooks.delivery`` tells an
+# organisation's administrators that one of its webhook endpoints is failing.
+ORGANISATION_WIDE = {
+    Kind.PSW_DIGEST: "each active PSW of an organisation with something overdue",
+    # ``webhooks.delivery.endpoint_administrators``: an endpoint is the organisation's, not an escalation's.
+    Kind.WEBHOOK_FAILING: "each active administrator of the organisation whose webhook endpoint is failing",
+}
 
 
 class Parties:

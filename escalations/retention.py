@@ -12,12 +12,15 @@ owner. Then ``escalation_anonymise`` erases, in one transaction:
 - the board logs' reasons and the debriefs' notes;
 - the attachments' files (deleted from the storage) and their names and descriptions; the row keeps the
   kind of file, its size, who uploaded it and when;
-- the messages of the notifications about it.
+- the messages of the notifications about it;
+- the text of the webhook events about it kept in the outbox (``outbox_text_erase``): each event's note,
+  the free-text keys of its details and the child's display name (the events were sent long ago; a replay
+  after this sends what is left).
 
 A case whose escalations are all anonymised, or that never had one and is older than its
 organisation's period, loses its reference (it becomes ``erased-<id>``) and display name
-(``case_anonymise``). The rows that say who took part (participants, panel seats) stay: they are about
-the professionals, and the timeline names them anyway.
+(``case_anonymise``), in the outbox's events too. The rows that say who took part (participants, panel
+seats) stay: they are about the professionals, and the timeline names them anyway.
 
 Every function here is idempotent: a second run finds nothing to do and changes nothing. The audit row
 of each erasure is written by the caller, ``administration.retention``, in the same transaction.
@@ -37,6 +40,7 @@ from cases.models import Case
 from core.models import anonymising
 from notifications.models import Notification
 from organisations.models import Organisation
+from webhooks.models import OutboxEvent
 
 from .attachments import attachments_storage
 from .models import Attachment, BoardLog, Debrief, Escalation, TimelineEntry
@@ -74,6 +78,7 @@ class Erased:
     case_id: int
     case_organisation_id: int
     case_anonymised: bool
+    webhook_events: int = 0
 
     def as_params(self) -> dict[str, object]:
         return {
@@ -81,6 +86,7 @@ class Erased:
             "retention_days": self.retention_days, "timeline_entries": self.timeline_entries,
             "board_logs": self.board_logs, "debriefs": self.debriefs, "attachments": self.attachments,
             "notifications": self.notifications, "case": self.case_id, "case_anonymised": self.case_anonymised,
+            "webhook_events": self.webhook_events,
         }
 
 
@@ -155,6 +161,44 @@ def timeline_text_erase(*, escalation_id: int) -> int:
     return changed
 
 
+# --- the outbox: the copies of the timeline sent to case-management systems ----------------------------------
+def _payload_erased(payload: object, *, case_reference: str | None) -> object:
+    """The payload without what people typed and without the child's name (and reference, once the case's is)."""
+    if not isinstance(payload, dict) or not isinstance(payload.get("data"), dict):
+        return payload
+    data = dict(payload["data"])
+    data["note"] = ""
+    if isinstance(data.get("details"), dict):
+        data["details"] = {key: value for key, value in data["details"].items()
+                           if key not in TIMELINE_FREE_TEXT_PARAMS}
+    if isinstance(data.get("case"), dict):
+        case = {key: value for key, value in data["case"].items() if key != "display_name"}
+        if case_reference is not None:
+            case["reference"] = case_reference
+        data["case"] = case
+    return {**payload, "data": data}
+
+
+def outbox_text_erase(*, escalation_ids: Sequence[int], case_reference: str | None = None) -> int:
+    """Erase the text of the webhook events about these escalations kept in the outbox; return how many changed.
+
+    Each event's note, the free-text keys of its details (as on the timeline) and the child's display name go;
+    with ``case_reference``, the case's reference is replaced by it (the case has been anonymised). Two
+    statements for the lot: one read, one UPDATE.
+    """
+    if not escalation_ids:
+        return 0
+    changed = []
+    for event in OutboxEvent.objects.filter(escalation_id__in=escalation_ids).only("pk", "payload").order_by("pk"):
+        payload = _payload_erased(event.payload, case_reference=case_reference)
+        if payload != event.payload:
+            event.payload = payload
+            changed.append(event)
+    if changed:
+        OutboxEvent.objects.bulk_update(changed, ["payload"])
+    return len(changed)
+
+
 # --- the erasures --------------------------------------------------------------------------------------------
 def _retention_of(escalation: Escalation) -> tuple[int, tuple[int, ...]]:
     organisations = [escalation.raising_organisation, escalation.case.organisation]
@@ -201,13 +245,14 @@ def escalation_anonymise(*, escalation_id: int, now: dt.datetime | None = None) 
         .filter(~Q(message=ERASED_MESSAGE) | ~Q(params={}))
         .update(message=ERASED_MESSAGE, params={})
     )
+    webhook_events = outbox_text_erase(escalation_ids=[escalation_id])
     case_done = case_anonymise(case_id=escalation.case_id, now=now)
     return Erased(
         escalation_id=escalation_id, closed_at=escalation.closed_at, retention_days=days,
         organisation_ids=organisation_ids, timeline_entries=timeline, board_logs=board_logs, debriefs=debriefs,
         attachments=len(attachments), notifications=notifications, case_id=escalation.case_id,
         case_organisation_id=escalation.case.organisation_id,
-        case_anonymised=case_done,
+        case_anonymised=case_done, webhook_events=webhook_events,
     )
 
 
@@ -227,6 +272,8 @@ def case_anonymise(*, case_id: int, now: dt.datetime | None = None) -> bool:
     if not escalations.exists() and case.created_at >= now - dt.timedelta(days=case.organisation.retention_days):
         return False
     Case.objects.filter(pk=case_id).update(reference=f"erased-{case_id}", display_name="", anonymised_at=now)
+    outbox_text_erase(escalation_ids=list(escalations.values_list("pk", flat=True)),
+                      case_reference=f"erased-{case_id}")
     return True
 
 

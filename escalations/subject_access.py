@@ -8,8 +8,10 @@ agency (never the child's name, CONTRACT 8.6), not the board, not an administrat
 
 The document holds the case; each escalation on it with every field; its participants, timeline, board
 logs, panel, debriefs, attachments (their metadata: the files are downloaded from the escalation's page)
-and the systemic issues it is linked to; and every notification about it, the PSWs' digests that list it
-included. An anonymised escalation is exported as it now is, with the date of its anonymisation.
+and the systemic issues it is linked to; every notification about it, the PSWs' digests that list it
+included; and every webhook event about it sent to a case-management system (what was sent, to which
+of the organisation's endpoints, and whether it arrived). An anonymised escalation is exported as it now
+is, with the date of its anonymisation.
 """
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from audit.services import Action, access_record_many
 from cases.models import Case
 from notifications.models import Kind, Notification
 from organisations.models import Role, User
+from webhooks.models import Delivery, OutboxEvent
 
 from .models import Attachment, BoardLog, Debrief, Escalation, PanelMember, Participant, TimelineEntry
 
@@ -70,7 +73,17 @@ def _who(user: User | None) -> dict[str, Any] | None:
             "organisation": user.organisation.slug if user.organisation_id and user.organisation else None}
 
 
-def _escalation(esc: Escalation, notifications: list[Notification]) -> dict[str, Any]:
+def _webhook_event(event: OutboxEvent) -> dict[str, Any]:
+    return {
+        "id": event.event_id, "type": event.type, "organisation": event.organisation.slug,
+        "created_at": _when(event.created_at), "payload": event.payload,
+        "deliveries": [{"endpoint": delivery.endpoint.name, "status": delivery.status, "attempts": delivery.attempts,
+                        "delivered_at": _when(delivery.delivered_at)} for delivery in event.deliveries.all()],
+    }
+
+
+def _escalation(esc: Escalation, notifications: list[Notification],
+                webhook_events: list[OutboxEvent]) -> dict[str, Any]:
     stage = esc.stage
     return {
         "id": esc.pk,
@@ -125,6 +138,7 @@ def _escalation(esc: Escalation, notifications: list[Notification]) -> dict[str,
         "systemic_issues": [{"id": issue.pk, "kind": issue.kind, "title": issue.title, "status": issue.status}
                             for issue in esc.systemic_issues.all()],
         "notifications": [_notification(n) for n in notifications],
+        "webhook_events": [_webhook_event(event) for event in webhook_events],
     }
 
 
@@ -162,6 +176,13 @@ def subject_access_document(*, case: Case, actor: User | None, now: dt.datetime 
     for notification in (Notification.objects.filter(escalation_id__in=ids)
                          .select_related("recipient__organisation").order_by("created_at", "pk")):
         about[notification.escalation_id].append(notification)
+    sent: dict[int, list[OutboxEvent]] = {pk: [] for pk in ids}
+    if ids:
+        for event in (OutboxEvent.objects.filter(escalation_id__in=ids).select_related("organisation")
+                      .prefetch_related(Prefetch("deliveries", Delivery.objects.select_related("endpoint")
+                                                 .order_by("pk")))
+                      .order_by("created_at", "pk")):
+            sent[event.escalation_id].append(event)
     # The PSWs' daily digests name overdue escalations in a list, not by their own foreign key.
     digests = [
         digest for digest in Notification.objects.filter(
@@ -185,7 +206,7 @@ def subject_access_document(*, case: Case, actor: User | None, now: dt.datetime 
             "created_at": _when(case.created_at),
             "anonymised_at": _when(case.anonymised_at),
         },
-        "escalations": [_escalation(esc, about[esc.pk]) for esc in escalations],
+        "escalations": [_escalation(esc, about[esc.pk], sent[esc.pk]) for esc in escalations],
         "digests_listing_the_case": [_notification(digest) for digest in digests],
     }
 

@@ -45,6 +45,7 @@ SUBJECTS: dict[str, str] = {
     Kind.ALLOCATED_WORKER_CHANGED: "A case allocated to you is escalated: {ref}",
     Kind.DEADLINE_REMINDER: "Response due by {due}: {ref}",
     Kind.PSW_DIGEST: "Overdue escalations in {organisation} on {day}",
+    Kind.WEBHOOK_FAILING: "A webhook endpoint is failing",
 }
 
 

@@ -28,6 +28,13 @@ class Kind(models.TextChoices):
     PSW_DIGEST = "psw_digest", "Daily overdue digest"
     PANEL_CONVENED = "panel_convened", "Resolution panel convened"
     ALLOCATED_WORKER_CHANGED = "allocated_worker_changed", "Allocated worker changed"
+    # About an organisation, not an escalation: its administrators are told (webhooks.delivery).
+    WEBHOOK_FAILING = "webhook_failing", "Webhook endpoint failing"
+
+
+# The kinds about no one escalation: each carries its own message, and the escalations' recipient table has
+# no row for them (the PSW's digest: oversight.digests; a failing webhook endpoint: webhooks.delivery).
+ORGANISATION_WIDE_KINDS = frozenset({Kind.PSW_DIGEST, Kind.WEBHOOK_FAILING})
 
 
 class Notification(models.Model):

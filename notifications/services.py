@@ -28,8 +28,8 @@ __all__ = [
 ]
 
 # Kinds that always go by e-mail at once, whatever the person's digest preference: the PSW's alert
-# (Bexley 5.3, 5.5) and the clock's moves and missed timescales.
-ALWAYS_URGENT = {Kind.PSW_ALERT, Kind.AUTO_ADVANCED, Kind.OVERALL_DEADLINE_MISSED}
+# (Bexley 5.3, 5.5), the clock's moves and missed timescales, and a webhook endpoint failing for a day.
+ALWAYS_URGENT = {Kind.PSW_ALERT, Kind.AUTO_ADVANCED, Kind.OVERALL_DEADLINE_MISSED, Kind.WEBHOOK_FAILING}
 
 # The risk levels that bring in the PSW (Bexley 5.3, 5.5) and make a missed deadline urgent.
 SERIOUS_RISK_LEVELS = ("significant_harm", "imminent")

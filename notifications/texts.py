@@ -83,6 +83,13 @@ def _written_outcome(escalation) -> str:
     return "Read the written record for the outcome."
 
 
+def webhook_failing_message(*, endpoint_name: str, hours: int) -> str:
+    """The line that tells an organisation's administrators an endpoint is failing (no escalation, no child)."""
+    return (f"The webhook endpoint \"{endpoint_name}\" has not accepted an event for {hours} hours, so that "
+            "event is marked failed and the endpoint is failing. Check the case-management system that receives "
+            "it, then replay the failed events from the endpoint's delivery log.")
+
+
 def message_for(kind: str, escalation, *, actor=None, recipient=None) -> str:
     """Return the in-app line for one reader of this event (the e-mail's summary too)."""
     return message_for_reader(kind, escalation, actor=actor, reader=reader_of(escalation, recipient))

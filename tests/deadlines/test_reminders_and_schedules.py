@@ -126,7 +126,10 @@ def test_setup_clock_creates_the_sweep_reminders_and_digest_schedules(settings):
     retention = rows[schedules.RETENTION_NAME]
     assert (retention.task, retention.crontab.hour, retention.crontab.minute) == (
         "administration.tasks.apply_retention", "2", "30")
-    assert out.getvalue().count("created:") == 6
+    webhooks = rows[schedules.WEBHOOK_NAME]
+    assert (webhooks.task, webhooks.interval.every, webhooks.interval.period, webhooks.expire_seconds) == (
+        "webhooks.tasks.deliver_webhooks", 60, "seconds", 60)
+    assert out.getvalue().count("created:") == 7
 
 
 def test_setup_clock_twice_changes_nothing_and_keeps_a_pause_made_in_the_admin(settings):
@@ -134,8 +137,8 @@ def test_setup_clock_twice_changes_nothing_and_keeps_a_pause_made_in_the_admin(s
     PeriodicTask.objects.filter(name=schedules.LEAD_NAME).update(enabled=False)
     out = StringIO()
     call_command("setup_clock", stdout=out)
-    assert PeriodicTask.objects.count() == 6
-    assert out.getvalue().count("unchanged") == 6
+    assert PeriodicTask.objects.count() == 7
+    assert out.getvalue().count("unchanged") == 7
     assert not beat_rows()[schedules.LEAD_NAME].enabled
 
 
@@ -164,7 +167,7 @@ def test_setup_clock_moves_schedules_made_with_the_old_task_names_to_the_new_one
     assert rows[schedules.LEAD_NAME].task == "deadlines.tasks.send_deadline_reminders"
     assert rows[schedules.DIGEST_NAME].task == "notifications.tasks.send_daily_digests"
     assert not rows[schedules.LEAD_NAME].enabled  # the pause made in the admin is kept
-    assert PeriodicTask.objects.count() == 6
+    assert PeriodicTask.objects.count() == 7
     for name in (schedules.SWEEP_NAME, schedules.MORNING_NAME, schedules.LEAD_NAME):
         assert f"updated (task): {name}" in out.getvalue()
     assert f"unchanged: {schedules.DIGEST_NAME}" in out.getvalue()
@@ -219,4 +222,4 @@ def test_setup_clock_renames_the_digest_row_made_under_its_former_name():
     rows = beat_rows()
     assert former not in rows
     assert not rows[schedules.DIGEST_NAME].enabled
-    assert PeriodicTask.objects.count() == 6
+    assert PeriodicTask.objects.count() == 7

@@ -6,7 +6,15 @@ import pytest
 from deadlines.sweep import deadlines_sweep
 from escalations import services
 from escalations.models import Escalation
-from escalations.recipients import PARTICIPANTS, RAISER, RECIPIENTS, Parties, escalation_notify, recipients_for
+from escalations.recipients import (
+    ORGANISATION_WIDE,
+    PARTICIPANTS,
+    RAISER,
+    RECIPIENTS,
+    Parties,
+    escalation_notify,
+    recipients_for,
+)
 from notifications.models import Kind, Notification
 from organisations.models import Partnership
 from tests.conftest import at
@@ -31,7 +39,8 @@ def wiltshire(raise_escalation, travel):
 
 
 def test_every_event_about_an_escalation_has_a_row_and_the_digest_is_organisation_wide():
-    assert set(RECIPIENTS) | {Kind.PSW_DIGEST} == set(Kind.values)
+    assert set(RECIPIENTS) | set(ORGANISATION_WIDE) == set(Kind.values)
+    assert not set(RECIPIENTS) & set(ORGANISATION_WIDE)
 
 
 @pytest.mark.parametrize("kind", [

@@ -7,7 +7,7 @@ from django.template.loader import get_template
 from cases.services import case_get_or_create
 from escalations import services
 from notifications.emails import message_build
-from notifications.models import Kind, Notification
+from notifications.models import ORGANISATION_WIDE_KINDS, Kind, Notification
 from notifications.services import notification_create_many, preference_set
 from notifications.texts import redact, when
 from policies.models import Ladder
@@ -15,7 +15,7 @@ from tests.conftest import at
 
 # A display name no template could produce by chance.
 CHILD = "Zebedee Quartermaine"
-EVERY_EVENT_KIND = [k for k in Kind.values if k != Kind.PSW_DIGEST]
+EVERY_EVENT_KIND = [k for k in Kind.values if k not in ORGANISATION_WIDE_KINDS]
 
 
 def _raise_on_named_case(people, username="bexley-practitioner", risk_level="standard"):
