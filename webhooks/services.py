@@ -8,11 +8,9 @@ transaction.
 """
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import ipaddress
 import re
-import secrets
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
@@ -26,14 +24,14 @@ from django.utils import timezone
 from core.errors import ActionNotPermitted
 from organisations.models import User
 
+from .delivery import deliveries_requeue
 from .event_types import EVENT_TYPES
 from .models import Delivery, Endpoint, EndpointSecret
+from .outbox import delivery_queue
+from .signing import secret_generate
 
 Errors = dict[str, list[str]]
 
-SECRET_PREFIX = "whsec_"
-# Standard Webhooks asks for a secret of 24 to 64 random bytes; 32 is what HMAC-SHA256 uses in full.
-SECRET_BYTES = 32
 # During a rotation the old secret keeps working this long, so that the receiver can change over.
 ROTATION_OVERLAP = dt.timedelta(hours=24)
 NAME_LIMIT = 100  # Endpoint.name
@@ -53,11 +51,6 @@ def _add(errors: Errors, field: str, message: str) -> None:
 def _require(actor: User, permission: str, obj: object | None = None) -> None:
     if not actor.has_perm(permission, obj):
         raise ActionNotPermitted("Only the organisation's administrator can manage its webhooks.")
-
-
-def secret_generate() -> str:
-    """A new signing secret in the form Standard Webhooks libraries accept: ``whsec_`` + base64 of random bytes."""
-    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(SECRET_BYTES)).decode("ascii")
 
 
 def secrets_valid(*, endpoint: Endpoint, now: dt.datetime | None = None) -> QuerySet[EndpointSecret]:
@@ -227,20 +220,27 @@ def secret_rotate(*, actor: User, endpoint: Endpoint, now: dt.datetime | None = 
 
 
 # --- sending again -----------------------------------------------------------------------------------------
-def _again(now: dt.datetime) -> dict[str, object]:
-    """A delivery sent again starts afresh: waiting, due now, its count of tries (and so its backoff) from zero,
-    and queued now (the engine's 24-hour retry window counts from ``created_at``). Its earlier tries stay in the
-    log, and it keeps its place in it (the log is in the order deliveries were first queued)."""
-    return {"status": Delivery.Status.PENDING, "attempts": 0, "delivered_at": None, "next_attempt_at": now,
-            "created_at": now}
+# Deliveries one UPDATE names at once: a long range goes in several, each well under SQLite's limit of bound
+# parameters.
+REQUEUE_BATCH = 1000
 
 
-def delivery_replay(*, actor: User, delivery: Delivery, now: dt.datetime | None = None) -> Delivery:
+def _requeue(ids: list[int]) -> int:
+    """Send these deliveries again (the engine's replay: waiting, due now, tries counted and the 24-hour window
+    from now, earlier tries kept in the log), and ask a worker to send them once the change commits."""
+    count = 0
+    with transaction.atomic():
+        for start in range(0, len(ids), REQUEUE_BATCH):
+            count += deliveries_requeue(ids=ids[start:start + REQUEUE_BATCH])
+        if count:
+            transaction.on_commit(delivery_queue)
+    return count
+
+
+def delivery_replay(*, actor: User, delivery: Delivery) -> Delivery:
     """Send one delivery again, now, whatever became of it (receivers tell a repeat by the event's id)."""
     _require(actor, "webhooks.manage_endpoint", delivery.endpoint)
-    now = now or timezone.now()
-    with transaction.atomic():
-        Delivery.objects.filter(pk=delivery.pk).update(**_again(now))
+    _requeue([delivery.pk])
     delivery.refresh_from_db()
     return delivery
 
@@ -261,7 +261,6 @@ def deliveries_replay_range(*, actor: User, endpoint: Endpoint, start: dt.dateti
         elif start > (now or timezone.now()):
             _add(errors, "start", "The start must be in the past: no event has been made after now")
     _raise_if(errors)
-    now = now or timezone.now()
-    with transaction.atomic():
-        return (Delivery.objects.filter(endpoint=endpoint, event__created_at__gte=start, event__created_at__lte=end)
-                .update(**_again(now)))
+    ids = list(Delivery.objects.filter(endpoint=endpoint, event__created_at__gte=start, event__created_at__lte=end)
+               .values_list("pk", flat=True))
+    return _requeue(ids)
