@@ -10,6 +10,7 @@ from django.utils import timezone
 from audit.services import Action, Subject, access_record_many
 from organisations.models import ClosureDay, Organisation, Team, User
 from policies.models import Category, Ladder
+from webhooks.models import Delivery, Endpoint, EndpointSecret
 
 from .models import AuditEntry, AuditKind
 
@@ -158,6 +159,52 @@ def retention_changed(*, actor: User, organisation: Organisation, before: int, a
     return _entry(actor=actor, kind=AuditKind.RETENTION_CHANGED, subject=organisation.name,
                   before={"retention_days": before}, after={"retention_days": after})
 
+
+
+# --- webhooks (never a secret in full: its last four characters name it) ---------------------------------------
+def endpoint_snapshot(endpoint: Endpoint) -> dict[str, Any]:
+    """What the audit log records of a webhook endpoint."""
+    return {"name": endpoint.name, "url": endpoint.url, "kinds": list(endpoint.kinds),
+            "include_display_name": endpoint.include_display_name, "active": endpoint.active}
+
+
+def _secret_ending(secret: EndpointSecret) -> str:
+    return f"…{secret.secret[-4:]}"
+
+
+def webhook_endpoint_added(*, actor: User, endpoint: Endpoint, secret: EndpointSecret) -> AuditEntry:
+    return _entry(actor=actor, kind=AuditKind.WEBHOOK_ENDPOINT_ADDED, subject=endpoint.name,
+                  after={**endpoint_snapshot(endpoint), "secret": _secret_ending(secret)})
+
+
+def webhook_endpoint_changed(*, actor: User, endpoint: Endpoint, before: dict[str, Any]) -> AuditEntry:
+    after = endpoint_snapshot(endpoint)
+    changed = sorted(key for key in after if before.get(key) != after[key])
+    return _entry(actor=actor, kind=AuditKind.WEBHOOK_ENDPOINT_CHANGED, subject=endpoint.name,
+                  before={key: before.get(key) for key in changed}, after={key: after[key] for key in changed})
+
+
+def webhook_secret_rotated(*, actor: User, endpoint: Endpoint, secret: EndpointSecret,
+                           previous: EndpointSecret | None) -> AuditEntry:
+    before = {"secret": _secret_ending(previous)} if previous is not None else {}
+    if previous is not None and previous.expires_at is not None:
+        before["valid_until"] = previous.expires_at.isoformat()
+    return _entry(actor=actor, kind=AuditKind.WEBHOOK_SECRET_ROTATED, subject=endpoint.name,
+                  before=before, after={"secret": _secret_ending(secret)})
+
+
+def webhook_delivery_replayed(*, actor: User, delivery: Delivery, status_before: str) -> AuditEntry:
+    """One delivery sent again: named by its event's id and type, never by what the event holds."""
+    return _entry(actor=actor, kind=AuditKind.WEBHOOK_DELIVERY_REPLAYED,
+                  subject=f"{delivery.endpoint.name}: {delivery.event.event_id}",
+                  before={"status": status_before},
+                  after={"status": delivery.status, "event": delivery.event.event_id, "type": delivery.event.type})
+
+
+def webhook_deliveries_replayed(*, actor: User, endpoint: Endpoint, start: dt.datetime, end: dt.datetime,
+                                count: int) -> AuditEntry:
+    return _entry(actor=actor, kind=AuditKind.WEBHOOK_DELIVERIES_REPLAYED, subject=endpoint.name,
+                  after={"from": start.isoformat(), "to": end.isoformat(), "deliveries": count})
 
 # --- the retention run's (actor empty: the system; a case is named by its id, never its reference) -------------
 def escalation_anonymised(*, organisation_id: int, erased: dict[str, Any], at: dt.datetime) -> AuditEntry:

@@ -27,6 +27,11 @@ class AuditKind(models.TextChoices):
     TIMESCALES_CHANGED = "timescales_changed", "Ladder timescales changed"
     QAP_CHAIR_CHANGED = "qap_chair_changed", "QA&P chair changed"
     RETENTION_CHANGED = "retention_changed", "Retention period changed"
+    WEBHOOK_ENDPOINT_ADDED = "webhook_endpoint_added", "Webhook endpoint added"
+    WEBHOOK_ENDPOINT_CHANGED = "webhook_endpoint_changed", "Webhook endpoint changed"
+    WEBHOOK_SECRET_ROTATED = "webhook_secret_rotated", "Webhook secret rotated"
+    WEBHOOK_DELIVERY_REPLAYED = "webhook_delivery_replayed", "Webhook delivery sent again"
+    WEBHOOK_DELIVERIES_REPLAYED = "webhook_deliveries_replayed", "Webhook deliveries of a time range sent again"
     # Written by the retention run (administration.retention), the actor empty: the system.
     ESCALATION_ANONYMISED = "escalation_anonymised", "Escalation anonymised after the retention period"
     CASE_ANONYMISED = "case_anonymised", "Case anonymised after the retention period"

@@ -1,7 +1,7 @@
 """The administration pages, under /administration/."""
 from django.urls import path
 
-from . import views
+from . import views, webhook_views
 
 app_name = "administration"
 urlpatterns = [
@@ -27,4 +27,13 @@ urlpatterns = [
     path("ladders/<slug:slug>/categories/", views.category_add, name="category_add"),
     path("ladders/<slug:slug>/categories/<int:pk>/remove/", views.category_remove, name="category_remove"),
     path("audit/", views.audit, name="audit"),
+    # Webhooks to the organisation's case-management systems (webhook_views.py).
+    path("webhooks/", webhook_views.endpoints, name="webhooks"),
+    path("webhooks/new/", webhook_views.endpoint_add, name="webhook_add"),
+    path("webhooks/<int:pk>/", webhook_views.endpoint_detail, name="webhook"),
+    path("webhooks/<int:pk>/switch/", webhook_views.endpoint_switch, name="webhook_switch"),
+    path("webhooks/<int:pk>/rotate-secret/", webhook_views.secret_rotate, name="webhook_rotate"),
+    path("webhooks/<int:pk>/deliveries/", webhook_views.deliveries, name="webhook_deliveries"),
+    path("webhooks/<int:pk>/deliveries/send-again/", webhook_views.deliveries_replay, name="webhook_replay"),
+    path("webhooks/deliveries/<int:pk>/send-again/", webhook_views.delivery_replay, name="webhook_delivery_replay"),
 ]

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core import text
 from core.errors import ServiceError
+from webhooks import selectors as webhook_selectors
 
 from . import selectors, services
 from .forms import (
@@ -108,6 +109,9 @@ def home(request: HttpRequest) -> HttpResponse:
         "people_count": selectors.people_list(actor=user).filter(is_active=True).count(),
         "ladders": selectors.ladder_list(actor=user),
         "recent": selectors.audit_list(actor=user)[:5],
+        # The organisation's webhook endpoints marked failing: the administrator is told here too.
+        "webhooks_failing": (list(webhook_selectors.endpoints_failing(organisation_id=user.organisation_id))
+                             if administers_organisation(user) else []),
     })
 
 

@@ -455,6 +455,11 @@ SHOW_DEMO_LOGINS = env_bool("SHOW_DEMO_LOGINS", False)
 # Counts below this are shown as "fewer than N" to board users (anonymity of small groups).
 REPORT_SMALL_COUNT_THRESHOLD = int(os.environ.get("REPORT_SMALL_COUNT_THRESHOLD", "5"))
 
+# --- Webhooks (administrator's endpoints) -------------------------------------------------------
+# An endpoint's URL must be https, except on this machine (loopback). On: plain http to any host is
+# accepted too, for a demo whose receiver runs in another container; never in production.
+WEBHOOKS_ALLOW_HTTP = env_bool("WEBHOOKS_ALLOW_HTTP", False)
+
 # --- Logging ------------------------------------------------------------------------------------
 # LOG_FORMAT=json: one JSON object a line (web requests: method, path, status, duration, user id; the
 # Celery tasks: name, id, state, duration), for a log collector. Plain text by default, for a person.

@@ -331,6 +331,22 @@ EXPECTED: dict[str, Row] = {
         get=kinds(ADMINISTRATORS, NOT_ALLOWED, {403, 405}), post=kinds(ADMINISTRATORS, FORM_POSTED | {404})),
     "administration/audit/": Row(get=kinds(ADMINISTRATORS, {200}), post=ADMINISTRATORS_READ_ONLY),
     "administration/retention/": Row(get=kinds({"org_admin"}, {200}), post=kinds({"org_admin"}, FORM_POSTED)),
+    # Webhooks: the organisation's own administrator only; another organisation's endpoint or delivery is not found.
+    # Adding and rotating answer the POST with the page that shows the new secret once (200).
+    "administration/webhooks/": Row(get=kinds({"org_admin"}, {200}), post=kinds({"org_admin"}, NOT_ALLOWED)),
+    "administration/webhooks/new/": Row(get=kinds({"org_admin"}, {200}), post=kinds({"org_admin"}, FORM_POSTED)),
+    "administration/webhooks/<int:pk>/": Row(get=org_admin_of("endpoint_organisation", {200}),
+                                             post=org_admin_of("endpoint_organisation", FORM_POSTED)),
+    "administration/webhooks/<int:pk>/switch/": Row(get=kinds({"org_admin"}, NOT_ALLOWED),
+                                                    post=org_admin_of("endpoint_organisation", PAGE_OK)),
+    "administration/webhooks/<int:pk>/rotate-secret/": Row(get=org_admin_of("endpoint_organisation", {200}),
+                                                           post=org_admin_of("endpoint_organisation", PAGE_OK)),
+    "administration/webhooks/<int:pk>/deliveries/": Row(get=org_admin_of("endpoint_organisation", {200}),
+                                                        post=kinds({"org_admin"}, NOT_ALLOWED)),
+    "administration/webhooks/<int:pk>/deliveries/send-again/": Row(
+        get=org_admin_of("endpoint_organisation", {200}), post=org_admin_of("endpoint_organisation", FORM_POSTED)),
+    "administration/webhooks/deliveries/<int:pk>/send-again/": Row(
+        get=kinds({"org_admin"}, NOT_ALLOWED), post=org_admin_of("delivery_organisation", PAGE_OK)),
     # --- the escalations' lists and raising
     "escalations/mine/": Row(get=kinds(LIST_READERS, {200}), post=signed_in({405})),
     "escalations/awaiting/": Row(get=kinds(LIST_READERS, {200}), post=signed_in({405})),
@@ -492,6 +508,7 @@ SUBJECTS = (
     ("administration/teams/", "team"), ("administration/closure-days/", "closure_day"),
     ("administration/ladders/", "ladder"), ("scim/v2/Users/", "person"), ("admin/organisations/user/", "person"),
     ("sign-in/organisation/", "organisation"), ("set-password/", "person"),
+    ("administration/webhooks/deliveries/", "delivery"), ("administration/webhooks/", "endpoint"),
 )
 FIXED = {  # patterns that are regular expressions: a path each one answers
     "api/v1/^.*$": "/api/v1/no-such-thing/",
@@ -625,8 +642,20 @@ def demo_objects(demo_once, django_db_blocker, tmp_path_factory):  # noqa: F811 
             "category": Category.objects.filter(ladder=ladder).order_by("pk").first(),
             "organisation": bexley_practitioner.organisation,
         }
+        # A webhook endpoint of Bexley's with one delivery (the demo has none: it would point at no real host).
+        from webhooks.models import Delivery, Endpoint, OutboxEvent
+
+        endpoint = Endpoint.objects.create(organisation=bexley_practitioner.organisation, name="Access matrix",
+                                           url="https://cms.bexley.example/escalation-events")
+        endpoint.secrets.create(secret="whsec_" + "A" * 44)
+        event = OutboxEvent.objects.create(event_id="msg_accessmatrix", organisation=endpoint.organisation,
+                                           type="escalation.raise", payload={})
+        objects["endpoint"] = endpoint
+        objects["delivery"] = Delivery.objects.create(event=event, endpoint=endpoint, status=Delivery.Status.FAILED)
         assert all(value is not None for value in objects.values()), [k for k, v in objects.items() if v is None]
         objects["team_organisation"] = objects["team"].organisation_id
+        objects["endpoint_organisation"] = endpoint.organisation_id
+        objects["delivery_organisation"] = endpoint.organisation_id
         objects["closure_day_organisation"] = objects["closure_day"].organisation_id
         principals = [Principal("anonymous", None)] + [
             Principal(user.username, user) for user in User.objects.order_by("username")]
