@@ -212,6 +212,37 @@ def test_resolving_cancels_a_meeting_still_to_come(bexley, people, committed):
     assert_cancelled(invitations(), uid=uid, sequence=1, people=PARTIES)
 
 
+def test_a_final_uphold_that_resolves_cancels_the_meeting(bexley, people, committed):
+    """Bexley 3.5: the Deputy Director's decision is final; upholding it ends the escalation, and the meeting."""
+    for _ in range(3):
+        services.escalation_escalate(escalation=reload(bexley), actor=people["bexley-practitioner"],
+                                     reason="Still unsafe.")
+    arrange(bexley, at(2026, 11, 12, 14, 30), committed)
+    uid = str(event_of(invitations()[0][2])["UID"])
+    mail.outbox.clear()
+    committed(lambda: services.escalation_respond(
+        escalation=reload(bexley), actor=people["bexley-deputy-director"], decision="uphold",
+        rationale="The plan addresses the risk.", outstanding_actions="Reviewed at the next supervision."))
+    assert_cancelled(invitations(), uid=uid, sequence=1,
+                     people=["bexley-deputy-director@example.org", "bexley-practitioner@example.org"])
+
+
+def test_mediation_ending_without_agreement_cancels_the_stage_s_meeting(raise_escalation, people, travel, committed):
+    """Wiltshire 3c: back to the stage afresh after mediation; the meeting arranged before it is over."""
+    travel(TUESDAY_10AM)
+    escalation = raise_escalation("puddleducks-practitioner", "wiltshire-multi-agency", receiving="wiltshire")
+    arrange(escalation, at(2026, 11, 13, 11, 0), committed)
+    sent = invitations()
+    uid, invited = str(event_of(sent[0][2])["UID"]), [to for to, _, _ in sent]
+    services.escalation_start_mediation(escalation=reload(escalation), actor=people["wiltshire-social-worker"],
+                                        mediator=people["wiltshire-qap-chair"])
+    mail.outbox.clear()
+    committed(lambda: services.escalation_end_mediation(escalation=reload(escalation),
+                                                        actor=people["wiltshire-qap-chair"],
+                                                        note="No agreement yet.", agreed=False))
+    assert_cancelled(invitations(), uid=uid, sequence=1, people=invited)
+
+
 def test_withdrawing_cancels_the_meeting(bexley, people, committed):
     arrange(bexley, at(2026, 11, 12, 14, 30), committed)
     arrange(bexley, at(2026, 11, 12, 16, 0), committed)
