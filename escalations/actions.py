@@ -446,8 +446,9 @@ class EscalationActions:
 
     @action(
         who=holds_stage,
-        source=(State.OPEN,), target=State.MEETING_ARRANGED,
-        checks=(InState("A meeting can be arranged only while the escalation is open (it is {state})."),),
+        # From meeting_arranged too: arranging again moves the stage's meeting (the parties' calendars are updated).
+        source=(State.OPEN, State.MEETING_ARRANGED), target=State.MEETING_ARRANGED,
+        checks=(InState("A meeting can be arranged only while the escalation awaits the holder (it is {state})."),),
         inputs=(Moment("meeting_at", prefix="meeting", what="the meeting",
                        api_help="ISO 8601; without an offset it is read as London time."),),
         service="escalation_arrange_meeting",
@@ -456,7 +457,9 @@ class EscalationActions:
         summary="Arrange a meeting",
         description="The holder arranges a meeting: open → meeting_arranged. The meeting is no earlier than the "
                     "start of the stage and no more than 60 days ahead. A meeting arranged in time, for a moment "
-                    "before the stage deadline, stops the missed-deadline rule.",
+                    "before the stage deadline, stops the missed-deadline rule. Arranging it again moves it "
+                    "(meeting_arranged → meeting_arranged). The parties are e-mailed a calendar invitation, and "
+                    "an update when it moves.",
         body="ArrangeMeetingInput", timeline="arrange_meeting", logged_as="Meeting arranged",
         notifies=(Kind.MEETING_ARRANGED,),
     )

@@ -43,6 +43,7 @@ from .holders import (
     panel_chair_find,
     panel_chairs_eligible,
 )
+from .invitations import meeting_invitation_send, meeting_invitations_cancel, meeting_invitations_cancel_many
 from .models import (
     LIVE_STATES,
     Basis,
@@ -406,6 +407,8 @@ def escalation_arrange_meeting(*, escalation: Escalation, actor: User, meeting_a
         _save(esc, ["meeting_at"])
         events.timeline_add(events.meeting_arranged(esc, actor=actor, from_state=before, meeting_at=meeting_at))
         notify(kind=Kind.MEETING_ARRANGED, escalation=esc, actor=actor)
+        # The parties' calendars: the invitation, or its update where the meeting moved (the same UID).
+        meeting_invitation_send(esc, actor=actor, kind=Kind.MEETING_ARRANGED, now=timezone.now())
     return esc
 
 
@@ -421,7 +424,7 @@ def escalation_respond(*, escalation: Escalation, actor: User, decision: str, ra
                                 label="How outstanding issues will be pursued", required=False)
     _raise_if(errors)
     with _changing(escalation, actor=actor, action="respond", expected_version=expected_version) as esc:
-        before = esc.state
+        before, meeting = esc.state, esc.meeting_at
         _proceed(esc, "respond")
         if decision == Decision.UPHOLD and esc.stage.final and not outstanding_actions:
             raise ValidationError({"outstanding_actions": [
@@ -435,6 +438,7 @@ def escalation_respond(*, escalation: Escalation, actor: User, decision: str, ra
         notify(kind=Kind.RESPONSE_RECORDED, escalation=esc, actor=actor)
         if esc.state == State.RESOLVED:
             notify(kind=Kind.RESOLVED, escalation=esc, actor=actor)
+            meeting_invitations_cancel(esc, had=meeting, now=timezone.now())
     return esc
 
 
@@ -548,21 +552,25 @@ def escalation_accept(*, escalation: Escalation, actor: User, agreed_outcome: st
     with _changing(escalation, actor=actor, action="accept", expected_version=expected_version) as esc:
         before = esc.state
         _proceed(esc, "accept")
-        esc.accept(agreed_outcome=agreed_outcome, outstanding_actions=outstanding_actions, now=timezone.now())
+        now = timezone.now()
+        esc.accept(agreed_outcome=agreed_outcome, outstanding_actions=outstanding_actions, now=now)
         _save(esc, ["agreed_outcome", "outstanding_actions", "resolved_at", "closed_at"])
         events.timeline_add(events.accepted(esc, actor=actor, from_state=before))
         notify(kind=Kind.RESOLVED, escalation=esc, actor=actor)
+        meeting_invitations_cancel(esc, had=esc.meeting_at, now=now)
     return esc
 
 
 def _climb(esc: Escalation, *, to_stage: int, actor: User | None, entry: events.Climbed, before: str,
            reason: str, kind: str, now: dt.datetime, require_holder: bool = True,
            holder: User | None = None) -> None:
+    meeting = esc.meeting_at  # the stage it leaves: its meeting, if one is still to come, is cancelled
     previous = stage_enter(escalation=esc, index=to_stage, now=now, require_holder=require_holder, holder=holder)
     _save(esc, [*STAGE_FIELDS, "resolved_at", "closed_at", "times_reopened", "times_auto_advanced"])
     _participant_add(esc, esc.holder, "holder")
     events.timeline_add(entry(esc, actor=actor, from_state=before, reason=reason, at=now))
     notify(kind=kind, escalation=esc, actor=actor, previous_holder=previous)
+    meeting_invitations_cancel(esc, had=meeting, now=now)
 
 
 def _to_next_stage(*, escalation: Escalation, actor: User, reason: str, expected_version: int | None,
@@ -625,10 +633,12 @@ def escalation_withdraw(*, escalation: Escalation, actor: User, reason: str,
     with _changing(escalation, actor=actor, action="withdraw", expected_version=expected_version) as esc:
         before = esc.state
         _proceed(esc, "withdraw")
-        esc.withdraw(now=timezone.now())
+        now = timezone.now()
+        esc.withdraw(now=now)
         _save(esc, ["closed_at"])
         events.timeline_add(events.withdrawn(esc, actor=actor, from_state=before, reason=reason))
         notify(kind=Kind.WITHDRAWN, escalation=esc, actor=actor)
+        meeting_invitations_cancel(esc, had=esc.meeting_at, now=now)
     return esc
 
 
@@ -682,7 +692,7 @@ def escalation_end_mediation(*, escalation: Escalation, actor: User, note: str, 
                                 label="How outstanding issues will be pursued", required=agreed)
     _raise_if(errors)
     with _changing(escalation, actor=actor, action="end_mediation", expected_version=expected_version) as esc:
-        before = esc.state
+        before, meeting = esc.state, esc.meeting_at
         _proceed(esc, "end_mediation")
         now = timezone.now()
         esc.end_mediation(agreed=agreed, now=now, agreed_outcome=agreed_outcome if agreed else "",
@@ -701,6 +711,8 @@ def escalation_end_mediation(*, escalation: Escalation, actor: User, note: str, 
         notify(kind=Kind.MEDIATION_ENDED, escalation=esc, actor=actor)
         if agreed:
             notify(kind=Kind.RESOLVED, escalation=esc, actor=actor)
+        # Resolved, or back to the stage afresh (a new meeting is a new one): the stage's meeting is over.
+        meeting_invitations_cancel(esc, had=meeting, now=now)
     return esc
 
 
@@ -756,6 +768,7 @@ def escalation_convene_panel(*, escalation: Escalation, actor: User, members: li
         events.timeline_add(events.panel_convened(esc, actor=actor, from_state=before, members=seated,
                                                   meeting_at=meeting_at))
         notify(kind=Kind.PANEL_CONVENED, escalation=esc, actor=actor)
+        meeting_invitation_send(esc, actor=actor, kind=Kind.PANEL_CONVENED, now=now)
     return esc
 
 
@@ -876,6 +889,7 @@ def escalations_deadline_actions_apply(*, actions: list[DeadlineAction], now: dt
     holders: list[Participant] = []
     entries: list[TimelineEntry] = []
     notices: list[Notice] = []
+    late_meetings: list[int] = []  # advanced past a meeting still to come: it is cancelled
     for action in actions:
         esc = action.escalation
         if isinstance(action, DeadlineAdvanced):
@@ -888,6 +902,8 @@ def escalations_deadline_actions_apply(*, actions: list[DeadlineAction], now: dt
                                                 at=now, late_meeting=action.late_meeting))
             notices.append(Notice(Kind.AUTO_ADVANCED, esc, deadline=esc.stage_deadline,
                                   previous_holder=action.previous_holder))
+            if action.late_meeting is not None and action.late_meeting > now:
+                late_meetings.append(esc.pk)
         elif isinstance(action, DeadlineMissed):
             handled.append(esc.pk)
             entries.append(events.deadline_missed(esc, missed=action.missed, rule=action.rule,
@@ -913,4 +929,6 @@ def escalations_deadline_actions_apply(*, actions: list[DeadlineAction], now: dt
         if holders:
             Participant.objects.bulk_create(holders, ignore_conflicts=True)
         events.timeline_add_many(entries)
+        if late_meetings:
+            meeting_invitations_cancel_many(late_meetings, now=now)
         return escalations_notify_many(notices, parties=parties)

@@ -16,9 +16,10 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from core.text import day_words
+from core.text import day_words, when_dated
 
-from .models import EmailFrequency, Kind, Notification
+from .calendar import CANCEL, MEETING_LENGTH, Meeting, meeting_calendar
+from .models import EmailFrequency, Invitation, Kind, Notification
 from .texts import part_of, when
 
 SUBJECT_PREFIX = "[Escalation Tracker]"
@@ -170,3 +171,58 @@ def digest_message_build(*, recipient, notifications: list[Notification], day: d
     message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [recipient.email])
     message.attach_alternative(html, "text/html")
     return message
+
+
+# --- meeting invitations --------------------------------------------------------------------------
+class InvitationMessage(EmailMultiAlternatives):
+    """An e-mail whose ``text/calendar`` alternative carries its iTIP method as a Content-Type parameter
+    (RFC 6047 2.4: ``text/calendar; method=REQUEST``), which mail clients read to offer accept and decline;
+    Django's alternatives take a bare MIME type, so the part is given its parameter here."""
+
+    def __init__(self, *args, method: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.method = method
+
+    def _create_mime_attachment(self, content, mimetype):
+        part = super()._create_mime_attachment(content, mimetype)
+        if mimetype == "text/calendar":
+            part.set_param("method", self.method, requote=False)
+        return part
+
+
+def invitation_message_build(invitation: Invitation) -> InvitationMessage:
+    """The e-mail of one invitation: a few lines of text, the calendar as an alternative and as an .ics file."""
+    meeting = Meeting.from_params(invitation.meeting)
+    ical = meeting_calendar(meeting, method=invitation.method, stamp=invitation.created_at)
+    cancelled = invitation.method == CANCEL
+    updated = not cancelled and meeting.sequence > 0
+    verb = "Cancelled" if cancelled else "Updated invitation" if updated else "Invitation"
+    context = {
+        "recipient": invitation.recipient, "meeting": meeting, "cancelled": cancelled, "updated": updated,
+        "escalation_id": invitation.escalation_id, "when": when_dated(meeting.starts_at),
+        "minutes": int(MEETING_LENGTH.total_seconds() // 60), "link": meeting.url,
+    }
+    text = render_to_string("notifications/email/invitation.txt", context)
+    message = InvitationMessage(f"{SUBJECT_PREFIX} {verb}: {meeting.summary}", text, settings.DEFAULT_FROM_EMAIL,
+                                [invitation.recipient.email], method=invitation.method)
+    message.attach_alternative(ical, "text/calendar")
+    message.attach("meeting.ics" if not cancelled else "cancelled.ics", ical.encode("utf-8"), "application/ics")
+    return message
+
+
+def invitation_emails_send(*, invitation_ids: list[int]) -> int:
+    """Send each unsent invitation once, as ``notification_emails_send`` does: claimed, then sent, in one
+    transaction, so a failed send is undone and retried and a second task skips what the first sent."""
+    sent = 0
+    for invitation in Invitation.objects.filter(pk__in=invitation_ids, email_sent_at__isnull=True).select_related(
+            "recipient"):
+        if not invitation.recipient.email:
+            continue
+        with transaction.atomic():
+            claimed = Invitation.objects.filter(pk=invitation.pk, email_sent_at__isnull=True).update(
+                email_sent_at=timezone.now())
+            if not claimed:
+                continue
+            invitation_message_build(invitation).send()
+        sent += 1
+    return sent

@@ -106,3 +106,42 @@ class DigestSent(models.Model):
 
     def __str__(self) -> str:
         return f"digest for {self.recipient_id} on {self.day:%Y-%m-%d}"
+
+
+class InvitationMethod(models.TextChoices):
+    """The iTIP method of a meeting invitation's message (RFC 5546)."""
+
+    REQUEST = "REQUEST", "Invitation or update"
+    CANCEL = "CANCEL", "Cancellation"
+
+
+class Invitation(models.Model):
+    """One version of a meeting's calendar invitation (or its cancellation) for one person.
+
+    Written in the transaction of the change that caused it and e-mailed after it commits
+    (``emails.invitation_emails_send``), so a change that rolled back sends nothing and a failed send is
+    retried. The rows of one meeting share its ``uid``; ``sequence`` numbers its versions (the iCalendar
+    SEQUENCE), so the next version of a meeting is one more than the highest here. ``meeting`` is the
+    version's VEVENT as data (``calendar.Meeting.as_params``): the escalation's number, stage and link, the
+    organiser and the attendees; never a child's name or a case reference.
+    """
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invitations")
+    escalation = models.ForeignKey("escalations.Escalation", on_delete=models.CASCADE, related_name="invitations")
+    uid = models.CharField(max_length=255)
+    sequence = models.PositiveIntegerField()
+    method = models.CharField(max_length=10, choices=InvitationMethod.choices)
+    meeting = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+    email_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            # One message per person and version of a meeting: a repeated change or a retried batch adds none.
+            models.UniqueConstraint(fields=["uid", "sequence", "recipient"], name="one_invitation_per_version"),
+        ]
+        indexes = [models.Index(fields=["escalation", "uid", "sequence"], name="invitation_versions")]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.uid} #{self.sequence} for {self.recipient_id}"

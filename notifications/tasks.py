@@ -6,7 +6,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from .digests import digests_send
-from .emails import notification_emails_send
+from .emails import invitation_emails_send, notification_emails_send
 
 # A mail server that is down is retried at 30 s, then at most one broker visibility timeout apart
 # (a minute by default: a retry waiting longer would be handed out again meanwhile), jittered so that
@@ -31,3 +31,9 @@ def send_notification_emails(notification_ids: list[int]) -> int:
 def send_daily_digests() -> str:
     """Send today's daily digests (beat runs it each morning); safe to run twice a day."""
     return digests_send(now=timezone.now()).summary()
+
+
+@shared_task(acks_late=True, **RETRY)
+def send_invitation_emails(invitation_ids: list[int]) -> int:
+    """Send the meeting invitations (and cancellations) of these rows not sent yet; safe to run twice."""
+    return invitation_emails_send(invitation_ids=invitation_ids)
