@@ -446,9 +446,8 @@ class EscalationActions:
 
     @action(
         who=holds_stage,
-        # From meeting_arranged too: arranging again moves the stage's meeting (the parties' calendars are updated).
-        source=(State.OPEN, State.MEETING_ARRANGED), target=State.MEETING_ARRANGED,
-        checks=(InState("A meeting can be arranged only while the escalation awaits the holder (it is {state})."),),
+        source=(State.OPEN,), target=State.MEETING_ARRANGED,
+        checks=(InState("A meeting can be arranged only while the escalation is open (it is {state})."),),
         inputs=(Moment("meeting_at", prefix="meeting", what="the meeting",
                        api_help="ISO 8601; without an offset it is read as London time."),),
         service="escalation_arrange_meeting",
@@ -457,13 +456,30 @@ class EscalationActions:
         summary="Arrange a meeting",
         description="The holder arranges a meeting: open → meeting_arranged. The meeting is no earlier than the "
                     "start of the stage and no more than 60 days ahead. A meeting arranged in time, for a moment "
-                    "before the stage deadline, stops the missed-deadline rule. Arranging it again moves it "
-                    "(meeting_arranged → meeting_arranged). The parties are e-mailed a calendar invitation, and "
-                    "an update when it moves.",
+                    "before the stage deadline, stops the missed-deadline rule. The parties are e-mailed a "
+                    "calendar invitation.",
         body="ArrangeMeetingInput", timeline="arrange_meeting", logged_as="Meeting arranged",
         notifies=(Kind.MEETING_ARRANGED,),
     )
     def arrange_meeting(self: Escalation, *, meeting_at: dt.datetime) -> None:
+        self.meeting_at = meeting_at
+
+    @action(
+        who=holds_stage,
+        source=(State.MEETING_ARRANGED,), target=State.MEETING_ARRANGED,
+        checks=(InState("Only an arranged meeting can be moved (the escalation is {state})."),),
+        inputs=(Moment("meeting_at", prefix="meeting", what="the meeting",
+                       api_help="ISO 8601; without an offset it is read as London time."),),
+        service="escalation_move_meeting",
+        title="Move the meeting", button="Move meeting", done="The meeting is moved.", label="Move the meeting",
+        summary="Move the meeting",
+        description="The holder moves the stage's meeting to another time: meeting_arranged → meeting_arranged, "
+                    "with the same bounds as arranging it. The parties' calendars get an update of the same "
+                    "invitation.",
+        body="ArrangeMeetingInput", timeline="arrange_meeting", logged_as="Meeting arranged",
+        notifies=(Kind.MEETING_ARRANGED,),
+    )
+    def move_meeting(self: Escalation, *, meeting_at: dt.datetime) -> None:
         self.meeting_at = meeting_at
 
     @action(

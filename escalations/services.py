@@ -395,15 +395,28 @@ def case_allocated_worker_follow(*, case: Case, previous: User | None, by: User 
 # --- the holder's actions ----------------------------------------------------------------------------
 def escalation_arrange_meeting(*, escalation: Escalation, actor: User, meeting_at: dt.datetime,
                                expected_version: int | None = None) -> Escalation:
+    return _meeting_set(escalation, action="arrange_meeting", actor=actor, meeting_at=meeting_at,
+                        expected_version=expected_version)
+
+
+def escalation_move_meeting(*, escalation: Escalation, actor: User, meeting_at: dt.datetime,
+                            expected_version: int | None = None) -> Escalation:
+    """The stage's meeting, at another time: the parties' calendars get an update of the same invitation."""
+    return _meeting_set(escalation, action="move_meeting", actor=actor, meeting_at=meeting_at,
+                        expected_version=expected_version)
+
+
+def _meeting_set(escalation: Escalation, *, action: str, actor: User, meeting_at: dt.datetime,
+                 expected_version: int | None) -> Escalation:
     if not isinstance(meeting_at, dt.datetime) or timezone.is_naive(meeting_at):
         raise ValidationError({"meeting_at": ["Give the meeting's date and time with its time zone."]})
-    with _changing(escalation, actor=actor, action="arrange_meeting", expected_version=expected_version) as esc:
+    with _changing(escalation, actor=actor, action=action, expected_version=expected_version) as esc:
         before = esc.state
-        _proceed(esc, "arrange_meeting")
+        _proceed(esc, action)
         problem = _meeting_problem(esc, meeting_at, what="the meeting", now=timezone.now())
         if problem:
             raise ValidationError({"meeting_at": [problem]})
-        esc.arrange_meeting(meeting_at=meeting_at)
+        getattr(esc, action)(meeting_at=meeting_at)
         _save(esc, ["meeting_at"])
         events.timeline_add(events.meeting_arranged(esc, actor=actor, from_state=before, meeting_at=meeting_at))
         notify(kind=Kind.MEETING_ARRANGED, escalation=esc, actor=actor)

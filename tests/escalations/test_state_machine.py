@@ -132,23 +132,35 @@ def test_raiser_cannot_arrange_the_meeting(bexley, people):
         escalation=bexley, actor=people["bexley-practitioner"], meeting_at=at(2026, 11, 10, 15, 0)))
 
 
-def test_arranging_the_meeting_again_moves_it(bexley, people):
-    """Issue 16: a meeting can change; arranging it again at the same stage moves it (the parties' calendars are
-    updated: tests/invitations)."""
+def test_meeting_cannot_be_arranged_twice(bexley, people):
+    tm = people["bexley-team-manager"]
+    services.escalation_arrange_meeting(escalation=bexley, actor=tm, meeting_at=at(2026, 11, 10, 15, 0))
+    refused(bexley, ActionConflict, lambda: services.escalation_arrange_meeting(
+        escalation=bexley, actor=tm, meeting_at=at(2026, 11, 10, 16, 0)))
+
+
+def test_the_holder_moves_the_arranged_meeting(bexley, people):
+    """Issue 16: a meeting can change; the holder moves it (the parties' calendars are updated:
+    tests/invitations)."""
     tm = people["bexley-team-manager"]
     services.escalation_arrange_meeting(escalation=bexley, actor=tm, meeting_at=at(2026, 11, 10, 15, 0))
     n = count(bexley)
-    esc = reload(services.escalation_arrange_meeting(escalation=reload(bexley), actor=tm,
-                                                     meeting_at=at(2026, 11, 10, 16, 0)))
+    esc = reload(services.escalation_move_meeting(escalation=reload(bexley), actor=tm,
+                                                  meeting_at=at(2026, 11, 10, 16, 0)))
     assert esc.state == State.MEETING_ARRANGED and esc.meeting_at == at(2026, 11, 10, 16, 0)
     assert_entry(one_new_entry(esc, n), action="arrange_meeting", from_state="meeting_arranged",
                  to_state="meeting_arranged", stage_index=0, actor=tm)
 
 
+def test_a_meeting_not_arranged_cannot_be_moved(bexley, people):
+    refused(bexley, ActionConflict, lambda: services.escalation_move_meeting(
+        escalation=bexley, actor=people["bexley-team-manager"], meeting_at=at(2026, 11, 10, 16, 0)))
+
+
 def test_nobody_else_moves_the_meeting(bexley, people):
     tm = people["bexley-team-manager"]
     services.escalation_arrange_meeting(escalation=bexley, actor=tm, meeting_at=at(2026, 11, 10, 15, 0))
-    refused(bexley, ActionNotPermitted, lambda: services.escalation_arrange_meeting(
+    refused(bexley, ActionNotPermitted, lambda: services.escalation_move_meeting(
         escalation=reload(bexley), actor=people["bexley-practitioner"], meeting_at=at(2026, 11, 10, 16, 0)))
 
 

@@ -16,7 +16,7 @@ from icalendar import Calendar
 from cases.services import case_get_or_create
 from deadlines.sweep import deadlines_sweep
 from escalations import services
-from escalations.models import Escalation
+from escalations.models import Escalation, State
 from notifications.models import Invitation
 from policies.models import Ladder
 from tests.conftest import LONDON, at
@@ -66,8 +66,11 @@ def reload(escalation) -> Escalation:
 
 
 def arrange(escalation, when, committed):
-    return committed(lambda: services.escalation_arrange_meeting(escalation=reload(escalation),
-                                                                 actor=reload(escalation).holder, meeting_at=when))
+    """Arrange the stage's meeting, or move it where one is arranged already."""
+    current = reload(escalation)
+    service = (services.escalation_move_meeting if current.state == State.MEETING_ARRANGED
+               else services.escalation_arrange_meeting)
+    return committed(lambda: service(escalation=reload(escalation), actor=reload(escalation).holder, meeting_at=when))
 
 
 # --- reading what was sent -------------------------------------------------------------------------------

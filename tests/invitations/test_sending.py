@@ -52,9 +52,9 @@ def test_the_task_retries_while_the_mail_server_is_down(written, settings):
     assert not Invitation.objects.filter(email_sent_at__isnull=True).exists()
 
 
-def test_arranging_the_same_moment_twice_is_still_a_new_version(written, raise_escalation):
+def test_moving_the_meeting_to_the_same_moment_is_still_a_new_version(written, raise_escalation):
     """Each arrangement is a version of its own (SEQUENCE 0, then 1): the rows never collide."""
     escalation = Invitation.objects.get(pk=written[0]).escalation
-    services.escalation_arrange_meeting(escalation=escalation, actor=escalation.holder,
-                                        meeting_at=at(2026, 11, 12, 14, 30))
+    services.escalation_move_meeting(escalation=escalation, actor=escalation.holder,
+                                     meeting_at=at(2026, 11, 12, 14, 30))
     assert sorted(Invitation.objects.values_list("sequence", flat=True)) == [0, 0, 1, 1]

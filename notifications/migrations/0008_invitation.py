@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('escalations', '0007_timeline_append_only'),
-        ('notifications', '0006_alter_notification_kind'),
+        ('notifications', '0007_alter_notification_kind'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
