@@ -23,7 +23,7 @@ def reads_cases(user: User | AnonymousUser) -> bool:
 
 def case_list_visible(*, user: User | AnonymousUser) -> QuerySet[Case]:
     """Cases this person may see (``reads_cases``), with their organisation, by reference."""
-    if not reads_cases(user):
+    if not user.is_authenticated or not reads_cases(user):
         return Case.objects.none()
     cases = (
         Case.objects.of_organisation(user.organisation_id)

@@ -28,7 +28,7 @@ from audit.services import Action, Outcome, Subject, access_record, access_recor
 from cases.models import Case
 from core import text as words
 from notifications.texts import redact
-from organisations.models import User
+from organisations.models import Organisation, User
 from policies.models import RiskLevel
 
 from .actions import logged_as
@@ -153,6 +153,10 @@ def _meetings(esc: Escalation, entries: list[TimelineEntry]) -> list[dict[str, A
     return meetings
 
 
+def _organisation(organisation: Organisation | None) -> dict[str, str] | None:
+    return {"slug": organisation.slug, "name": organisation.name} if organisation is not None else None
+
+
 def _escalation(esc: Escalation, text: Callable[[str], str]) -> dict[str, Any]:
     entries = list(esc.timeline.all())
     participants = list(esc.participants.all())
@@ -160,9 +164,8 @@ def _escalation(esc: Escalation, text: Callable[[str], str]) -> dict[str, Any]:
     return {
         "number": esc.pk,
         "ladder": {"slug": esc.ladder.slug, "name": esc.ladder.name, "version": esc.ladder.version},
-        "raising_organisation": {"slug": esc.raising_organisation.slug, "name": esc.raising_organisation.name},
-        "receiving_organisation": ({"slug": esc.receiving_organisation.slug, "name": esc.receiving_organisation.name}
-                                   if esc.receiving_organisation_id else None),
+        "raising_organisation": _organisation(esc.raising_organisation),
+        "receiving_organisation": _organisation(esc.receiving_organisation),
         "category": {"slug": esc.category, "label": esc.category_label},
         "risk_level": {"value": esc.risk_level, "label": RiskLevel(esc.risk_level).label},
         "basis": esc.basis,
@@ -241,7 +244,7 @@ def chronology_document(*, case: Case, user: User, escalations: list[Escalation]
         "case": {
             "reference": case.reference,
             "display_name": name if readable else "",
-            "organisation": {"slug": case.organisation.slug, "name": case.organisation.name},
+            "organisation": _organisation(case.organisation),
         },
         "escalations": documents,
         "chronology": merged,
