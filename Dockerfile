@@ -8,9 +8,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 VAR_DIR=/app/var ATTACHMENTS_RO
 WORKDIR /app
 RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid app --home-dir /app app
 # The PostgreSQL client tools, for scripts/backup and scripts/restore (Debian's 15, the server's version in
-# docker-compose.yml: pg_dump must be at least the server's).
+# docker-compose.yml: pg_dump must be at least the server's); Pango and a font for the written record's PDF
+# (WeasyPrint).
 RUN apt-get update \
     && apt-get install --yes --no-install-recommends postgresql-client \
+       libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/*
 COPY requirements/run.lock requirements/run.lock
 RUN pip install --no-cache-dir --require-hashes -r requirements/run.lock

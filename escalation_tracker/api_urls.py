@@ -7,6 +7,7 @@ from audit.apis import AccessLogApi
 from core.api import api_not_found
 from escalations.apis import ACTION_APIS, EscalationDetailApi, EscalationListCreateApi
 from escalations.case_apis import CaseListCreateApi
+from escalations.export_views import CaseChronologyApi
 from escalations.subject_access_views import SubjectAccessApi
 from notifications.apis import NotificationListApi, NotificationReadApi
 from organisations.absence_apis import AbsenceListCreateApi
@@ -19,6 +20,7 @@ v1 = [
     path("ladders/", LadderListApi.as_view(), name="api-ladders"),
     path("cases/", CaseListCreateApi.as_view(), name="api-cases"),
     path("cases/subject-access/", SubjectAccessApi.as_view(), name="api-case-subject-access"),
+    path("cases/chronology/", CaseChronologyApi.as_view(), name="api-case-chronology"),
     path("escalations/", EscalationListCreateApi.as_view(), name="api-escalations"),
     path("escalations/<int:id>/", EscalationDetailApi.as_view(), name="api-escalation"),
     *[

@@ -37,7 +37,7 @@ def audit_subjects_register() -> None:
     """Called once by the app's ``ready``."""
     register(Escalation, escalation_subject)
     register(Attachment, attachment_subject)
-    pages = ["detail", "raised", "record", "attachment_upload", *ACTIONS]
+    pages = ["detail", "raised", "record", "record_pdf", "chronology", "attachment_upload", *ACTIONS]
     for name in pages:
         register_url(f"escalations:{name}", kind="escalation", kwarg="pk", find=_escalation_found)
     register_url("escalations:attachment_download", kind="attachment", kwarg="pk", find=_attachment_found)

@@ -13,13 +13,17 @@ from organisations.models import User
 from .models import Escalation
 
 
-def case_list_visible(*, user: User | AnonymousUser) -> QuerySet[Case]:
-    """Cases this person may see, with their organisation, by reference.
+def reads_cases(user: User | AnonymousUser) -> bool:
+    """Say whether this person may see cases at all: board users see none (aggregates only; the QA&P chair
+    reads the escalations logged with the board, not the cases), nor do administrators, nor does a platform
+    account (a Django superuser or staff account is not a party, CONTRACT 8.6)."""
+    return bool(user.is_authenticated and not (user.is_board_user or user.is_administrator
+                                               or user.is_platform_staff))
 
-    Board users see none (aggregates only), nor do administrators, nor does a platform account (a Django
-    superuser or staff account is not a party, CONTRACT 8.6).
-    """
-    if not user.is_authenticated or user.is_board_user or user.is_administrator or user.is_platform_staff:
+
+def case_list_visible(*, user: User | AnonymousUser) -> QuerySet[Case]:
+    """Cases this person may see (``reads_cases``), with their organisation, by reference."""
+    if not user.is_authenticated or not reads_cases(user):
         return Case.objects.none()
     cases = (
         Case.objects.of_organisation(user.organisation_id)

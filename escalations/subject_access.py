@@ -19,7 +19,6 @@ import datetime as dt
 import logging
 from typing import Any
 
-from django.db.models import Prefetch
 from django.utils import timezone
 
 from audit.services import Action, access_record_many
@@ -28,7 +27,17 @@ from notifications.models import Kind, Notification
 from organisations.models import Role, User
 from webhooks.models import Delivery, OutboxEvent
 
-from .models import Attachment, BoardLog, Debrief, Escalation, PanelMember, Participant, TimelineEntry
+from .case_record import (
+    attachment_item,
+    board_log_item,
+    debrief_item,
+    escalations_held,
+    local_iso,
+    panel_item,
+    person,
+    timeline_item,
+)
+from .models import Escalation
 
 logger = logging.getLogger(__name__)
 
@@ -62,15 +71,8 @@ def case_for_export(*, user: User, reference: str) -> Case | None:
     ).first()
 
 
-def _when(instant: dt.datetime | None) -> str | None:
-    return timezone.localtime(instant).isoformat() if instant is not None else None
-
-
-def _who(user: User | None) -> dict[str, Any] | None:
-    if user is None:
-        return None
-    return {"username": user.username, "name": user.get_full_name(), "role": user.role,
-            "organisation": user.organisation.slug if user.organisation_id and user.organisation else None}
+_when = local_iso
+_who = person
 
 
 def _webhook_event(event: OutboxEvent) -> dict[str, Any]:
@@ -117,23 +119,11 @@ def _escalation(esc: Escalation, notifications: list[Notification],
         "times_reopened": esc.times_reopened,
         "times_auto_advanced": esc.times_auto_advanced,
         "participants": [{"person": _who(p.user), "reason": p.reason} for p in esc.participants.all()],
-        "timeline": [
-            {"at": _when(entry.at), "actor": _who(entry.actor) or "system", "action": entry.action,
-             "from_state": entry.from_state, "to_state": entry.to_state, "stage_index": entry.stage_index,
-             "note": entry.note, "params": entry.params}
-            for entry in esc.timeline.all()
-        ],
-        "board_logs": [{"kind": log.kind, "at": _when(log.at), "by": _who(log.by), "reason": log.reason}
-                       for log in esc.board_logs.all()],
-        "panel": [{"person": _who(seat.user), "added_at": _when(seat.added_at)} for seat in esc.panel_members.all()],
-        "debriefs": [{"by": _who(debrief.by), "at": _when(debrief.at), "note": debrief.note}
-                     for debrief in esc.debriefs.all()],
-        "attachments": [
-            {"id": item.pk, "name": item.original_name, "content_type": item.content_type, "size": item.size,
-             "description": item.description, "uploaded_by": _who(item.uploaded_by),
-             "uploaded_at": _when(item.uploaded_at), "file_kept": bool(item.file.name)}
-            for item in esc.attachments.all()
-        ],
+        "timeline": [timeline_item(entry, when=_when) for entry in esc.timeline.all()],
+        "board_logs": [board_log_item(log, when=_when) for log in esc.board_logs.all()],
+        "panel": [panel_item(seat, when=_when) for seat in esc.panel_members.all()],
+        "debriefs": [debrief_item(debrief, when=_when) for debrief in esc.debriefs.all()],
+        "attachments": [attachment_item(item, when=_when) for item in esc.attachments.all()],
         # The PSW's register (oversight) links issues to escalations; the relation is read, not imported.
         "systemic_issues": [{"id": issue.pk, "kind": issue.kind, "title": issue.title, "status": issue.status}
                             for issue in esc.systemic_issues.all()],
@@ -157,20 +147,7 @@ def subject_access_document(*, case: Case, actor: User | None, now: dt.datetime 
     A fixed number of queries whatever the number of escalations: each relation is prefetched once.
     """
     now = now or timezone.now()
-    escalations = list(
-        Escalation.objects.filter(case=case).order_by("raised_at", "pk")
-        .select_related("ladder", "raising_organisation", "receiving_organisation", "raised_by__organisation",
-                        "holder__organisation", "mediator__organisation")
-        .prefetch_related(
-            Prefetch("participants", Participant.objects.select_related("user__organisation").order_by("pk")),
-            Prefetch("timeline", TimelineEntry.objects.select_related("actor__organisation").order_by("at", "pk")),
-            Prefetch("board_logs", BoardLog.objects.select_related("by__organisation")),
-            Prefetch("panel_members", PanelMember.objects.select_related("user__organisation")),
-            Prefetch("debriefs", Debrief.objects.select_related("by__organisation")),
-            Prefetch("attachments", Attachment.objects.select_related("uploaded_by__organisation").order_by("pk")),
-            "systemic_issues", "ladder__stages",
-        )
-    )
+    escalations = escalations_held(Escalation.objects.filter(case=case), systemic_issues=True)
     ids = [esc.pk for esc in escalations]
     about: dict[int, list[Notification]] = {pk: [] for pk in ids}
     for notification in (Notification.objects.filter(escalation_id__in=ids)

@@ -4,7 +4,7 @@ Each action has one URL, from its spec: POST /escalations/<pk>/<page_path>/, nam
 """
 from django.urls import path
 
-from . import subject_access_views, views
+from . import export_views, subject_access_views, views
 from .actions import ACTIONS
 
 urlpatterns = [
@@ -20,6 +20,8 @@ urlpatterns = [
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/raised/", views.raised, name="raised"),
     path("<int:pk>/record/", views.record, name="record"),
+    path("<int:pk>/record.pdf", export_views.record_pdf_download, name="record_pdf"),
+    path("<int:pk>/chronology.json", export_views.chronology_download, name="chronology"),
     *[path(f"<int:pk>/{spec.page_path}/", views.act, {"action": spec.name}, name=spec.name)
       for spec in ACTIONS.values()],
     path("<int:pk>/attachments/", views.attachment_upload, name="attachment_upload"),

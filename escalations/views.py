@@ -24,6 +24,7 @@ from policies.models import RiskLevel
 
 from . import forms, selectors, services, words
 from .actions import ACTIONS, logged_as, shortcuts
+from .cases import reads_cases
 from .events import ACTION_LABELS
 from .filters import EscalationListFilter
 from .models import Escalation
@@ -310,6 +311,7 @@ def _detail_context(request: HttpRequest, escalation: Escalation, *, bound: form
         "refusal": refusal,
         "show_case_name": escalation.case.name_readable_by(user),
         "can_attach": user.has_perm("escalations.attach", escalation),
+        "reads_cases": reads_cases(user),  # the case's chronology is offered to those who may see the case
     }
 
 
@@ -359,19 +361,24 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     return redirect("escalations:detail", pk=pk)
 
 
+def record_context(request: HttpRequest, escalation: Escalation) -> dict:
+    """What the written record shows (its page and its PDF alike): the child's name only to those who may read it."""
+    timeline = selectors.escalation_timeline(escalation=escalation)
+    return {
+        "escalation": escalation,
+        "timeline": _labelled(timeline),
+        "parties": selectors.escalation_parties(escalation=escalation),
+        "show_case_name": escalation.case.name_readable_by(request.user),
+    }
+
+
 @login_required
 @require_GET
 def record(request: HttpRequest, pk: int) -> HttpResponse:
     """The written record between the parties: printable, for whoever can see the escalation."""
     escalation = selectors.escalation_get(user=request.user, pk=pk)
     access_record(action=Action.RECORD_VIEWED, obj=escalation, request=request)
-    timeline = selectors.escalation_timeline(escalation=escalation)
-    return render(request, "escalations/record.html", {
-        "escalation": escalation,
-        "timeline": _labelled(timeline),
-        "parties": selectors.escalation_parties(escalation=escalation),
-        "show_case_name": escalation.case.name_readable_by(request.user),
-    })
+    return render(request, "escalations/record.html", record_context(request, escalation))
 
 
 # --- attachments -------------------------------------------------------------------------------------

@@ -155,6 +155,13 @@ def acting(action: str, *, page: bool) -> Rule:
     return rule
 
 
+def seeing_case(statuses: set[int]) -> Rule:
+    """The case of the URL's escalation: whoever sees the escalation, except the QA&P chair, who reads escalations
+    logged with the board but no case (escalations/cases.py); for anyone else it does not exist."""
+    return lambda ask: _anonymous(ask) or (
+        statuses if sees(ask.principal, ask.objects["escalation"]) and ask.principal.kind != "qap_chair" else {404})
+
+
 def attaching(ask: Ask) -> set[int]:
     if (anonymous := _anonymous(ask)) is not None:
         return anonymous
@@ -360,6 +367,9 @@ EXPECTED: dict[str, Row] = {
     "escalations/<int:pk>/": Row(get=seeing({200}), post=signed_in(NOT_ALLOWED)),
     "escalations/<int:pk>/raised/": Row(get=seeing({200, 302}), post=signed_in(NOT_ALLOWED)),
     "escalations/<int:pk>/record/": Row(get=seeing({200}), post=signed_in(NOT_ALLOWED)),
+    # The written record as a PDF (503 where the server has no Pango) and the case's chronology (JSON).
+    "escalations/<int:pk>/record.pdf": Row(get=seeing({200, 503}), post=signed_in(NOT_ALLOWED)),
+    "escalations/<int:pk>/chronology.json": Row(get=seeing_case({200}), post=signed_in(NOT_ALLOWED)),
     **{f"escalations/<int:pk>/{spec.page_path}/": Row(get=signed_in(NOT_ALLOWED), post=acting(name, page=True),
                                                       body=f"action:{name}")
        for name, spec in ACTIONS.items()},
@@ -415,6 +425,8 @@ EXPECTED: dict[str, Row] = {
                                                              post=administrator_of_person({200, 400, 409})),
     "api/v1/administration/audit/": Row(get=kinds(ADMINISTRATORS, {200}), post=signed_in({403, 405})),
     "api/v1/cases/subject-access/": Row(get=kinds({"psw"}, {200, 400, 404}), post=signed_in({403, 405})),
+    # Without its reference parameter: 400 for anyone signed in (who sees which case: tests/chronology).
+    "api/v1/cases/chronology/": Row(get=signed_in({400}), post=signed_in({405})),
     "api/v1/access-log/": Row(get=kinds({"psw"}, {200}), post=signed_in({403, 405})),
     "api/v1/^.*$": Row(get=anyone({404}), post=anyone({404})),
     "api/^.*$": Row(get=anyone({404}), post=anyone({404})),
