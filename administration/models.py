@@ -27,6 +27,8 @@ class AuditKind(models.TextChoices):
     TIMESCALES_CHANGED = "timescales_changed", "Ladder timescales changed"
     QAP_CHAIR_CHANGED = "qap_chair_changed", "QA&P chair changed"
     RETENTION_CHANGED = "retention_changed", "Retention period changed"
+    SERVICE_TOKEN_ISSUED = "service_token_issued", "API token made"
+    SERVICE_TOKEN_REVOKED = "service_token_revoked", "API token revoked"
     # Written by the retention run (administration.retention), the actor empty: the system.
     ESCALATION_ANONYMISED = "escalation_anonymised", "Escalation anonymised after the retention period"
     CASE_ANONYMISED = "case_anonymised", "Case anonymised after the retention period"

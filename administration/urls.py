@@ -1,7 +1,7 @@
 """The administration pages, under /administration/."""
 from django.urls import path
 
-from . import views
+from . import token_views, views
 
 app_name = "administration"
 urlpatterns = [
@@ -27,4 +27,7 @@ urlpatterns = [
     path("ladders/<slug:slug>/categories/", views.category_add, name="category_add"),
     path("ladders/<slug:slug>/categories/<int:pk>/remove/", views.category_remove, name="category_remove"),
     path("audit/", views.audit, name="audit"),
+    path("tokens/", token_views.tokens, name="tokens"),
+    path("tokens/new/", token_views.token_new, name="token_new"),
+    path("tokens/<int:pk>/revoke/", token_views.token_revoke, name="token_revoke"),
 ]

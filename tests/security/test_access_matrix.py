@@ -331,6 +331,11 @@ EXPECTED: dict[str, Row] = {
         get=kinds(ADMINISTRATORS, NOT_ALLOWED, {403, 405}), post=kinds(ADMINISTRATORS, FORM_POSTED | {404})),
     "administration/audit/": Row(get=kinds(ADMINISTRATORS, {200}), post=ADMINISTRATORS_READ_ONLY),
     "administration/retention/": Row(get=kinds({"org_admin"}, {200}), post=kinds({"org_admin"}, FORM_POSTED)),
+    # The API tokens of the organisation's case-management system: its own administrator only.
+    "administration/tokens/": Row(get=kinds({"org_admin"}, {200}), post=kinds({"org_admin"}, NOT_ALLOWED)),
+    "administration/tokens/new/": Row(get=kinds({"org_admin"}, {200}), post=kinds({"org_admin"}, FORM_POSTED)),
+    "administration/tokens/<int:pk>/revoke/": Row(get=org_admin_of("service_token_organisation", {200}),
+                                                  post=org_admin_of("service_token_organisation", PAGE_OK)),
     # --- the escalations' lists and raising
     "escalations/mine/": Row(get=kinds(LIST_READERS, {200}), post=signed_in({405})),
     "escalations/awaiting/": Row(get=kinds(LIST_READERS, {200}), post=signed_in({405})),
@@ -430,7 +435,7 @@ EXPECTED: dict[str, Row] = {
         "django_celery_beat/intervalschedule", "organisations/organisation", "organisations/partnership",
         "organisations/team", "organisations/closureday", "organisations/user", "policies/ladder",
         "oversight/systemicissue", "oversight/systemicissueevent", "scim/scimtoken", "notifications/preference",
-        "notifications/digestsent", "administration/auditentry", "identity/signon",
+        "notifications/digestsent", "administration/auditentry", "identity/signon", "identity/servicetoken",
     )},
 }
 
@@ -490,6 +495,7 @@ SUBJECTS = (
     ("notifications/", "notification"), ("api/v1/notifications/", "notification"), ("absences/", "absence"),
     ("administration/people/", "person"), ("api/v1/administration/people/", "person"),
     ("administration/teams/", "team"), ("administration/closure-days/", "closure_day"),
+    ("administration/tokens/", "service_token"),
     ("administration/ladders/", "ladder"), ("scim/v2/Users/", "person"), ("admin/organisations/user/", "person"),
     ("sign-in/organisation/", "organisation"), ("set-password/", "person"),
 )
@@ -613,6 +619,11 @@ def demo_objects(demo_once, django_db_blocker, tmp_path_factory):  # noqa: F811 
         ClosureDay.objects.create(organisation=bexley_practitioner.organisation, date=dt.date(2027, 12, 29),
                                   reason="Office closed")
         ladder = escalations[1].ladder
+        from identity.service_tokens import service_token_create
+
+        service_token, _ = service_token_create(
+            organisation=bexley_practitioner.organisation, name="Mosaic", scopes=["escalations:read"],
+            last_day=dt.date.today() + dt.timedelta(days=30))
         objects = {
             "attachment": attachment,
             "systemic_issue": SystemicIssue.objects.order_by("pk").first(),
@@ -624,10 +635,12 @@ def demo_objects(demo_once, django_db_blocker, tmp_path_factory):  # noqa: F811 
             "ladder": ladder,
             "category": Category.objects.filter(ladder=ladder).order_by("pk").first(),
             "organisation": bexley_practitioner.organisation,
+            "service_token": service_token,
         }
         assert all(value is not None for value in objects.values()), [k for k, v in objects.items() if v is None]
         objects["team_organisation"] = objects["team"].organisation_id
         objects["closure_day_organisation"] = objects["closure_day"].organisation_id
+        objects["service_token_organisation"] = objects["service_token"].organisation_id
         principals = [Principal("anonymous", None)] + [
             Principal(user.username, user) for user in User.objects.order_by("username")]
         yield escalations, objects, principals
