@@ -8,6 +8,7 @@ from typing import Any
 from django.utils import timezone
 
 from audit.services import Action, Subject, access_record_many
+from identity.models import ServiceToken
 from organisations.models import ClosureDay, Organisation, Team, User
 from policies.models import Category, Ladder
 from webhooks.models import Delivery, Endpoint, EndpointSecret
@@ -205,6 +206,26 @@ def webhook_deliveries_replayed(*, actor: User, endpoint: Endpoint, start: dt.da
                                 count: int) -> AuditEntry:
     return _entry(actor=actor, kind=AuditKind.WEBHOOK_DELIVERIES_REPLAYED, subject=endpoint.name,
                   after={"from": start.isoformat(), "to": end.isoformat(), "deliveries": count})
+
+# --- API tokens of the organisation's case-management system (actor empty: the service_token command) ---------
+def _token_entry(*, actor: User | None, token: ServiceToken, kind: str, before: dict[str, Any] | None = None,
+                 after: dict[str, Any] | None = None) -> AuditEntry:
+    return AuditEntry(actor=actor, organisation_id=token.organisation_id, kind=kind,
+                      subject=f"{token.name} ({token.prefix}…)"[:300], before=before or {}, after=after or {})
+
+
+def service_token_issued(*, actor: User | None, token: ServiceToken, source: str = "page") -> AuditEntry:
+    """A token made: its name, prefix, scopes and expiry (never its key, which nobody keeps)."""
+    return _token_entry(actor=actor, token=token, kind=AuditKind.SERVICE_TOKEN_ISSUED, after={
+        "name": token.name, "prefix": token.prefix, "scopes": list(token.scopes),
+        "expires_at": token.expires_at.isoformat(), "source": source,
+    })
+
+
+def service_token_revoked(*, actor: User | None, token: ServiceToken, source: str = "page") -> AuditEntry:
+    return _token_entry(actor=actor, token=token, kind=AuditKind.SERVICE_TOKEN_REVOKED, before={"revoked": False},
+                        after={"revoked": True, "prefix": token.prefix, "source": source})
+
 
 # --- the retention run's (actor empty: the system; a case is named by its id, never its reference) -------------
 def escalation_anonymised(*, organisation_id: int, erased: dict[str, Any], at: dt.datetime) -> AuditEntry:

@@ -32,6 +32,8 @@ class AuditKind(models.TextChoices):
     WEBHOOK_SECRET_ROTATED = "webhook_secret_rotated", "Webhook secret rotated"
     WEBHOOK_DELIVERY_REPLAYED = "webhook_delivery_replayed", "Webhook delivery sent again"
     WEBHOOK_DELIVERIES_REPLAYED = "webhook_deliveries_replayed", "Webhook deliveries of a time range sent again"
+    SERVICE_TOKEN_ISSUED = "service_token_issued", "API token made"
+    SERVICE_TOKEN_REVOKED = "service_token_revoked", "API token revoked"
     # Written by the retention run (administration.retention), the actor empty: the system.
     ESCALATION_ANONYMISED = "escalation_anonymised", "Escalation anonymised after the retention period"
     CASE_ANONYMISED = "case_anonymised", "Case anonymised after the retention period"

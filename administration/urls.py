@@ -1,7 +1,7 @@
 """The administration pages, under /administration/."""
 from django.urls import path
 
-from . import views, webhook_views
+from . import token_views, views, webhook_views
 
 app_name = "administration"
 urlpatterns = [
@@ -36,4 +36,7 @@ urlpatterns = [
     path("webhooks/<int:pk>/deliveries/", webhook_views.deliveries, name="webhook_deliveries"),
     path("webhooks/<int:pk>/deliveries/send-again/", webhook_views.deliveries_replay, name="webhook_replay"),
     path("webhooks/deliveries/<int:pk>/send-again/", webhook_views.delivery_replay, name="webhook_delivery_replay"),
+    path("tokens/", token_views.tokens, name="tokens"),
+    path("tokens/new/", token_views.token_new, name="token_new"),
+    path("tokens/<int:pk>/revoke/", token_views.token_revoke, name="token_revoke"),
 ]

@@ -25,6 +25,8 @@ class Action(models.TextChoices):
     DELETED = "deleted", "Deleted"
     ACCESS_LOG_READ = "access_log_read", "Read the access log"
     ANONYMISED = "anonymised", "Anonymised"
+    # A case registered or an escalation raised by an organisation's case-management system, with its token.
+    SERVICE_WRITE = "service_write", "Written through an API token"
 
 
 class Outcome(models.TextChoices):

@@ -45,14 +45,30 @@ def _who(request: HttpRequest | None, user: Any) -> tuple[int | None, str]:
     return user.pk, user.get_username()
 
 
+def _system(request: HttpRequest | None, user: Any) -> tuple[str, int | None, dict[str, Any]] | None:
+    """A system acting instead of a person (an organisation's service token, ``identity.service_tokens``):
+    ``user`` itself, or what authenticated the request (``request.auth``). Anything with ``access_log_actor()``
+    says its own name, organisation and ids."""
+    candidate = user if user is not None else getattr(request, "auth", None) if request is not None else None
+    describe = getattr(candidate, "access_log_actor", None)
+    return describe() if callable(describe) else None
+
+
 def _row(*, action: str, subject: Subject, request: HttpRequest | None, user: Any, outcome: str,
          status: int | None, detail: dict[str, Any] | None) -> AccessEvent:
-    user_id, username = _who(request, user)
+    organisation_id = subject.organisation_id
+    system = _system(request, user)
+    if system is not None:  # no person: the system's name, filed under its organisation where the subject has none
+        user_id, (username, own_organisation_id, ids) = None, system
+        organisation_id = organisation_id or own_organisation_id
+        detail = {**ids, **(detail or {})}
+    else:
+        user_id, username = _who(request, user)
     address = client_address(request) if request is not None else ""
     return AccessEvent(
         user_id=user_id, username=username, action=action, outcome=outcome, status=status,
         object_kind=subject.kind, object_id=subject.id, escalation_id=subject.escalation_id,
-        organisation_id=subject.organisation_id, partner_organisation_id=subject.partner_organisation_id,
+        organisation_id=organisation_id, partner_organisation_id=subject.partner_organisation_id,
         address=address or None,
         method=(request.method or "")[:10] if request is not None else "",
         path=request.path[:PATH_LIMIT] if request is not None else "",
@@ -67,8 +83,10 @@ def access_record(*, action: str, obj: Any = None, request: HttpRequest | None =
 
     Who and from where come from ``request`` (the signed-in person; the client's address through
     ``core.client.client_address``, which believes only the trusted proxies), else from the request in
-    flight, else nobody (the system). ``user`` names the person when there is no request. ``detail`` holds
-    ids and kinds only: never a child's name, a case reference or free text.
+    flight, else nobody (the system). ``user`` names the person when there is no request. A request made
+    with an organisation's service token (``request.auth``, or the token given as ``user``) is recorded under
+    the token's prefix and name, its organisation and id. ``detail`` holds ids and kinds only: never a
+    child's name, a case reference or free text.
     """
     request = request if request is not None else current_request()
     subject = describe(obj) if obj is not None else NOTHING

@@ -421,6 +421,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "user": os.environ.get("API_RATE_USER", "1000/hour"),
         "token": os.environ.get("API_RATE_TOKEN", "20/minute"),
+        # Per service token of a case-management system (identity.service_token_auth), whatever its address.
+        "service_token": os.environ.get("API_RATE_SERVICE_TOKEN", "1000/hour"),
     },
     # The services' refusals answer 400 / 403 / 409; every error is {field: [reasons]} or {detail}.
     "EXCEPTION_HANDLER": "core.api.exception_handler",

@@ -3,6 +3,11 @@
 Each view is thin: it finds the escalation among those the user may see (404 otherwise), checks
 the shape of the body, and calls the service, which decides (403, 409, 400) and writes atomically.
 The action endpoints and their request bodies are built from the action specs (``escalations.actions``).
+
+An organisation's case-management system reads and raises with a service token
+(``identity.service_token_auth``): ``escalations:read`` lists and reads the escalations of the token's
+organisation, those it raised or received (what its PSW sees by her organisation: ``escalation_list_of``);
+``escalations:raise`` raises on behalf of a member of its staff named in ``raiser``. A token takes no action.
 """
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ import functools
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils.module_loading import import_string
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -33,6 +38,10 @@ from core.api import (
     get_visible_or_404,
 )
 from core.text import TEXT_LIMIT
+from identity import service_token_auth
+from identity.models import Scope, ServiceToken
+from identity.service_token_auth import PersonOrServiceScope, service_token_of
+from identity.service_tokens import service_token_raiser
 from organisations.models import Organisation, User
 from policies.models import Ladder, RiskLevel
 
@@ -47,8 +56,34 @@ from .selectors import escalation_actions_available
 # --- reads -------------------------------------------------------------------------------------------
 def escalation_list_visible(*, user) -> QuerySet[Escalation]:
     """Escalations this person may see, with everything the API shows in a fixed number of queries."""
+    return _with_everything(Escalation.objects.visible_to(user))
+
+
+def escalation_list_of(*, token: ServiceToken) -> QuerySet[Escalation]:
+    """The escalations a service token of ``escalations:read`` reads: its organisation's, raised by it or
+    received by it on a multi-agency ladder (the escalations its PSW sees as the organisation's PSW)."""
+    organisation_id = token.organisation_id
+    return _with_everything(Escalation.objects.filter(
+        Q(raising_organisation_id=organisation_id) | Q(receiving_organisation_id=organisation_id)))
+
+
+def escalation_list_readable(request) -> QuerySet[Escalation]:
+    """What the request may read: the service token's organisation's, else what the person may see."""
+    token = service_token_of(request)
+    return escalation_list_of(token=token) if token is not None else escalation_list_visible(user=request.user)
+
+
+def escalation_get_readable(request, *, pk: Any) -> Escalation:
+    """The escalation with this id if the request may read it; 404 whether missing or not readable."""
+    token = service_token_of(request)
+    if token is None:
+        return escalation_get_visible(user=request.user, pk=pk)
+    return get_visible_or_404(escalation_list_of(token=token), pk=pk)
+
+
+def _with_everything(escalations: QuerySet[Escalation]) -> QuerySet[Escalation]:
     return (
-        Escalation.objects.visible_to(user)
+        escalations
         .with_related()
         .prefetch_related(
             "ladder__stages", "ladder__categories", "board_logs",
@@ -164,7 +199,7 @@ class EscalationOutput(EscalationSummaryOutput):
 
 def _answer(request, escalation_id: int, code: int = status.HTTP_200_OK) -> Response:
     """The escalation as it is now, read afresh with everything the output shows."""
-    escalation = escalation_get_visible(user=request.user, pk=escalation_id)
+    escalation = escalation_get_readable(request, pk=escalation_id)
     return Response(EscalationOutput(escalation, context={"user": request.user}).data, status=code)
 
 
@@ -188,11 +223,20 @@ class RaiseInput(InputSerializer):
                   "holder rule's choice. Required on `stoke-crm-concerns`: the Conference and Review Manager the "
                   "concern is about.",
     )
+    raiser = StrictCharField(
+        max_length=150, required=False, allow_null=True, allow_blank=True,
+        help_text="Only with a service token (scope `escalations:raise`), and then required: the username of the "
+                  "active member of the token's organisation who raises it, one who may raise. The escalation is "
+                  "theirs, as if they had raised it here. Refused with a person's own credentials.",
+    )
 
     def validate(self, attrs: dict) -> dict:
-        """Resolve the case, the ladder and the receiving organisation, naming each one not found."""
-        user = self.context["user"]
+        """Resolve the raiser, the case, the ladder and the receiving organisation, naming each one not found."""
         problems: dict[str, list[str]] = {}
+        user = self._raiser(attrs.pop("raiser", None) or None, problems)
+        attrs["raised_by"] = user
+        if user is None:
+            raise serializers.ValidationError(problems)
         visible = case_list_visible(user=user).filter(reference=attrs["case"]).order_by("pk")
         # The user's own organisation's case first, where a partner uses the same reference.
         attrs["case"] = visible.filter(organisation_id=user.organisation_id).first() or visible.first()
@@ -217,21 +261,45 @@ class RaiseInput(InputSerializer):
             raise serializers.ValidationError(problems)
         return attrs
 
+    def _raiser(self, username: str | None, problems: dict[str, list[str]]) -> User | None:
+        """The person who raises: the one signed in, or the one a service token names (``raiser``)."""
+        token = self.context.get("token")
+        if token is None:
+            if username is not None:
+                problems["raiser"] = ["Only a case-management system's API token names a raiser: leave it out."]
+                return None
+            return self.context["user"]
+        if username is None:
+            problems["raiser"] = ["Name the member of your organisation's staff who raises it."]
+            return None
+        raiser = service_token_raiser(token=token, username=username)
+        if raiser is None:
+            # One answer whether the username is unknown, of another organisation or of someone who may not
+            # raise: the body tells nothing of who has an account.
+            problems["raiser"] = ["No active member of the token's organisation who may raise has this username."]
+        return raiser
+
 
 class EscalationListCreateApi(generics.GenericAPIView):
     serializer_class = EscalationSummaryOutput
     pagination_class = PageNumberPagination
     filterset_class = EscalationFilter
-    throttle_classes = [UserRateThrottle]
+    authentication_classes = service_token_auth.authentication_classes()
+    permission_classes = [PersonOrServiceScope]
+    service_token_scopes = {"GET": Scope.ESCALATIONS_READ, "POST": Scope.ESCALATIONS_RAISE}
+    throttle_classes = service_token_auth.THROTTLES
 
     def get_queryset(self):
-        return escalation_list_visible(user=self.request.user)
+        return escalation_list_readable(self.request)
 
     @extend_schema(
         operation_id="escalations_list",
         summary="List escalations",
         description="The escalations you may see, newest first, filtered by state, ladder, risk level, "
-                    "case, `overdue`, `holder=me` or `raised_by=me`.",
+                    "case, `overdue`, `holder=me` or `raised_by=me`. "
+                    + service_token_auth.scopes_words(GET=Scope.ESCALATIONS_READ)
+                    + " It lists the escalations its organisation raised or received (`holder=me` and "
+                      "`raised_by=me` find none).",
         responses={200: EscalationSummaryOutput(many=True), **errors(400, 404)},
         tags=["escalations"],
     )
@@ -247,24 +315,33 @@ class EscalationListCreateApi(generics.GenericAPIView):
                     "sets on the ladder, or the stage above the raiser's own (a stage of the raiser's own tier on "
                     "a multi-agency ladder), with that stage's holder (the one named in `holder`, where eligible) "
                     "and deadline; the holder is notified. Where no stage is left above the raiser, 400 on "
-                    "`ladder` with the reason.",
+                    "`ladder` with the reason. "
+                    + service_token_auth.scopes_words(POST=Scope.ESCALATIONS_RAISE)
+                    + " It raises on behalf of the member of its organisation named in `raiser`, with their "
+                      "place on the ladder, the cases they see and the procedures they may use; the timeline "
+                      "says it came through the token.",
         request=RaiseInput,
         responses={201: EscalationOutput, **errors(400)},
         tags=["escalations"],
     )
     def post(self, request):
-        if not request.user.has_perm("escalations.raise_escalation"):
+        token = service_token_of(request)
+        if token is None and not request.user.has_perm("escalations.raise_escalation"):
             raise PermissionDenied("Only staff of an organisation can raise an escalation.")
-        data = RaiseInput(data=request.data, context={"user": request.user})
+        data = RaiseInput(data=request.data, context={"user": request.user, "token": token})
         data.is_valid(raise_exception=True)
+        through = {"through": f"service_token:{token.prefix}"} if token is not None else {}
         try:
-            escalation = services.escalation_raise(raised_by=request.user, **data.validated_data)
+            escalation = services.escalation_raise(**data.validated_data, **through)
         except ValidationError as exc:
             # A named holder the entry rule refuses gets the answer an unknown username gets, so that the body
             # cannot tell who has an account (the page offers the eligible people by name).
             if data.validated_data.get("holder") is not None and "holder" in getattr(exc, "error_dict", {}):
                 raise ValidationError({**exc.message_dict, "holder": [NOT_ELIGIBLE]}) from None
             raise
+        if token is not None:
+            access_record(action=Action.SERVICE_WRITE, obj=escalation, request=request,
+                          detail={"via": "api_raise", "raised_on_behalf_of": escalation.raised_by_id})
         return _answer(request, escalation.pk, status.HTTP_201_CREATED)
 
 
@@ -272,19 +349,24 @@ ID_PARAMETER = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, d
 
 
 class EscalationDetailApi(APIView):
-    throttle_classes = [UserRateThrottle]
+    authentication_classes = service_token_auth.authentication_classes()
+    permission_classes = [PersonOrServiceScope]
+    service_token_scopes = {"GET": Scope.ESCALATIONS_READ}
+    throttle_classes = service_token_auth.THROTTLES
 
     @extend_schema(
         operation_id="escalations_retrieve",
         summary="Read an escalation",
         description="The escalation with its timeline and the actions you may take now. An escalation you may "
-                    "not see answers 404, exactly as one that does not exist.",
+                    "not see answers 404, exactly as one that does not exist. "
+                    + service_token_auth.scopes_words(GET=Scope.ESCALATIONS_READ)
+                    + " It reads its organisation's escalations (raised or received), with no action allowed.",
         parameters=[ID_PARAMETER],
         responses={200: EscalationOutput, **errors(404)},
         tags=["escalations"],
     )
     def get(self, request, id: int):
-        escalation = escalation_get_visible(user=request.user, pk=id)
+        escalation = escalation_get_readable(request, pk=id)
         access_record(action=Action.ESCALATION_VIEWED, obj=escalation, request=request, detail={"via": "api"})
         return Response(EscalationOutput(escalation, context={"user": request.user}).data)
 

@@ -1,6 +1,10 @@
 """Cases by their case-management reference: find one, or register one to raise an escalation on.
 
 Here, not in ``cases``: who may see a case depends on the escalations they may see.
+
+An organisation's case-management system registers its cases with a service token of scope ``cases:create``
+(``identity.service_token_auth``): the case is the token's organisation's, and the token reads no child's
+display name back (it is no member of staff).
 """
 from __future__ import annotations
 
@@ -10,15 +14,18 @@ from rest_framework import generics, serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
+from audit.services import Action, access_record
 from cases.models import Case
 from core.api import (
     InputSerializer,
     LondonDateTimeField,
     PageNumberPagination,
     StrictCharField,
-    UserRateThrottle,
     errors,
 )
+from identity import service_token_auth
+from identity.models import Scope
+from identity.service_token_auth import PersonOrServiceScope, service_token_of
 from organisations.models import User
 
 from .cases import case_list_visible
@@ -64,7 +71,10 @@ class CaseListCreateApi(generics.GenericAPIView):
     serializer_class = CaseOutput
     pagination_class = PageNumberPagination
     filterset_class = CaseFilter
-    throttle_classes = [UserRateThrottle]
+    authentication_classes = service_token_auth.authentication_classes()
+    permission_classes = [PersonOrServiceScope]
+    service_token_scopes = {"POST": Scope.CASES_CREATE}
+    throttle_classes = service_token_auth.THROTTLES
 
     def get_queryset(self):
         return case_list_visible(user=self.request.user)
@@ -75,6 +85,7 @@ class CaseListCreateApi(generics.GenericAPIView):
         description="Cases you may see (your organisation's, and those of escalations you may see), "
                     "optionally by exact reference.",
         responses={200: CaseOutput(many=True), **errors(400, 404)},
+        auth=service_token_auth.PERSONS_ONLY,  # no scope lists cases
         tags=["cases"],
     )
     def get(self, request):
@@ -86,26 +97,34 @@ class CaseListCreateApi(generics.GenericAPIView):
         summary="Register a case",
         description="Register a case of your organisation by its reference, so that an escalation can be "
                     "raised on it. Answers 201 for a new case and 200 with the existing one where the "
-                    "reference is already registered.",
+                    "reference is already registered. "
+                    + service_token_auth.scopes_words(POST=Scope.CASES_CREATE)
+                    + " The case is the token's organisation's, and `display_name` is not read back.",
         request=CaseInput,
         responses={201: CaseOutput, 200: CaseOutput, **errors(400)},
         tags=["cases"],
     )
     def post(self, request):
-        if not request.user.has_perm("escalations.raise_escalation"):
+        token = service_token_of(request)
+        if token is None and not request.user.has_perm("escalations.raise_escalation"):
             raise PermissionDenied("Only staff of an organisation can register a case.")
+        organisation = token.organisation if token is not None else request.user.organisation
         data = CaseInput(data=request.data)
         data.is_valid(raise_exception=True)
         worker = None
         if data.validated_data.get("allocated_worker"):
             worker = User.objects.filter(username=data.validated_data["allocated_worker"],
-                                         organisation_id=request.user.organisation_id, is_active=True).first()
+                                         organisation_id=organisation.pk, is_active=True).first()
             if worker is None:
                 raise serializers.ValidationError(
                     {"allocated_worker": ["No active member of your organisation's staff has this username."]})
         case, created = case_get_or_create(
-            organisation=request.user.organisation, reference=data.validated_data["reference"],
-            display_name=data.validated_data["display_name"], created_by=request.user, allocated_worker=worker,
+            organisation=organisation, reference=data.validated_data["reference"],
+            display_name=data.validated_data["display_name"], created_by=None if token else request.user,
+            allocated_worker=worker,
         )
+        if token is not None:
+            access_record(action=Action.SERVICE_WRITE, obj=case, request=request,
+                          detail={"via": "api_cases", "created": created})
         return Response(CaseOutput(case, context={"request": request}).data,
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)

@@ -107,9 +107,13 @@ class Climbed(Protocol):
 
 
 # --- a person's actions --------------------------------------------------------------------------------
-def raised(escalation: Escalation, *, actor: User, concern: str, at: dt.datetime | None = None) -> TimelineEntry:
+def raised(escalation: Escalation, *, actor: User, concern: str, at: dt.datetime | None = None,
+           through: str = "") -> TimelineEntry:
+    params = {"risk_level": escalation.risk_level, "category": escalation.category}
+    if through:  # raised on the actor's behalf by a system (an organisation's service token)
+        params["through"] = through
     return timeline_entry(escalation, action=Action.RAISE, from_state="", actor=actor, note=concern, at=at,
-                          params={"risk_level": escalation.risk_level, "category": escalation.category})
+                          params=params)
 
 
 def meeting_arranged(escalation: Escalation, *, actor: User, from_state: str,

@@ -71,6 +71,8 @@ class EscalationFilter(filters.FilterSet):
     def filter_me(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         if value != "me":
             return queryset
+        if not self.request.user.is_authenticated:
+            return queryset.none()  # a service token is nobody: it holds and raised none
         return queryset.filter(**{f"{name}_id": self.request.user.pk})
 
 

@@ -240,10 +240,13 @@ def escalation_raise(
     *, raised_by: User, case: Case, ladder: Ladder, risk_level: str, category: str,
     decision_challenged: str, concern: str, basis: str, desired_outcome: str,
     receiving_organisation: Organisation | None = None, holder: User | None = None,
-    now: dt.datetime | None = None,
+    now: dt.datetime | None = None, through: str = "",
 ) -> Escalation:
     """Raise a disagreement on a case: it enters the stage its risk level, its category's route and the
-    raiser's own place set (CONTRACT 8.1), held by ``holder`` where named and eligible, else by the rule."""
+    raiser's own place set (CONTRACT 8.1), held by ``holder`` where named and eligible, else by the rule.
+
+    ``through`` says what raised it on the raiser's behalf (``service_token:<prefix>``, an organisation's
+    case-management system), kept in the raise's timeline entry."""
     now = now or timezone.now()
     if not raised_by.has_perm("escalations.raise_escalation"):
         raise ActionNotPermitted("Only staff of an organisation can raise an escalation.")
@@ -307,7 +310,8 @@ def escalation_raise(
         if ladder.allocated_worker_is_party and worker is not None and worker.is_active:
             _participant_add(escalation, worker, ALLOCATED_WORKER)  # Stoke 4: a party who sees every step
         _participant_add(escalation, escalation.holder, "holder")
-        events.timeline_add(events.raised(escalation, actor=raised_by, concern=texts["concern"], at=now))
+        events.timeline_add(events.raised(escalation, actor=raised_by, concern=texts["concern"], at=now,
+                                          through=through))
         notify(kind=Kind.ESCALATION_RAISED, escalation=escalation, actor=raised_by)
         if rule.alert_psw or risk_level in (RiskLevel.SIGNIFICANT_HARM, RiskLevel.IMMINENT):
             notify(kind=Kind.PSW_ALERT, escalation=escalation, actor=raised_by)

@@ -19,6 +19,7 @@ import datetime as dt
 import logging
 from typing import Any
 
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from audit.services import Action, access_record_many

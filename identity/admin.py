@@ -2,7 +2,7 @@
 from django import forms
 from django.contrib import admin
 
-from .models import SignOn
+from .models import ServiceToken, SignOn
 from .provider import redirect_uri
 
 
@@ -38,3 +38,24 @@ class SignOnAdmin(admin.ModelAdmin):
     @admin.display(description="Redirect URI to register with the provider")
     def redirect_uri(self, obj: SignOn | None = None) -> str:
         return redirect_uri()
+
+
+@admin.register(ServiceToken)
+class ServiceTokenAdmin(admin.ModelAdmin):
+    """Which organisations' systems have API tokens, and when each was last used. Made and revoked by the
+    organisation's administrator (or the ``service_token`` command), with its audit log entry: read-only here."""
+
+    list_display = ["organisation", "name", "prefix", "created_at", "expires_at", "last_used_at", "revoked_at"]
+    list_filter = ["organisation"]
+    list_select_related = ["organisation"]
+    fields = readonly_fields = ["organisation", "name", "scopes", "prefix", "created_by", "created_at", "expires_at",
+                                "last_used_at", "revoked_at", "revoked_by"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # a key is shown once, to whoever makes it
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # the audit log and the access log name it

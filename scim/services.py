@@ -8,8 +8,6 @@ with a ``system`` timeline entry (``escalations.services.escalations_hand_over``
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import secrets
 from dataclasses import dataclass, field
 
 from django.contrib.sessions.models import Session
@@ -18,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from escalations.services import HandedOver, escalations_hand_over
+from identity.keys import key_hash, key_new
 from organisations.models import Organisation, Role, User
 from organisations.tokens import tokens_end
 
@@ -28,20 +27,16 @@ from .models import ScimToken
 DEFAULT_ROLE = Role.PRACTITIONER
 
 
-def _hash(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
-
-
 def scim_token_create(*, organisation: Organisation, name: str) -> tuple[ScimToken, str]:
     """Make a token for the organisation's SCIM client; the key is returned once and only its hash kept."""
-    key = secrets.token_urlsafe(32)
-    return ScimToken.objects.create(organisation=organisation, name=name, key_hash=_hash(key)), key
+    key = key_new()
+    return ScimToken.objects.create(organisation=organisation, name=name, key_hash=key_hash(key)), key
 
 
 def scim_token_authenticate(key: str) -> ScimToken | None:
     """The live token with this key, its use recorded; None for an unknown or revoked one."""
     live = ScimToken.objects.select_related("organisation").filter(revoked_at__isnull=True)
-    token = live.filter(key_hash=_hash(key)).first()
+    token = live.filter(key_hash=key_hash(key)).first()
     if token is not None:
         now = timezone.now()
         if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):

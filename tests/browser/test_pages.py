@@ -105,8 +105,8 @@ MENUS = {
     "bexley-psw": [*ORGANISATION, "Overview", "Systemic issues", "Access log", "Figures", "Reports"],
     "wiltshire-qap-chair": ["Board log", "Reports"],
     "wiltshire-board-member": ["Reports"],
-    "bexley-org-admin": ["Administration", "Staff", "Import from HR", "Absences", "Webhooks", "Settings", "Ladders",
-                         "Audit log"],
+    "bexley-org-admin": ["Administration", "Staff", "Import from HR", "Absences", "Webhooks", "API tokens",
+                         "Settings", "Ladders", "Audit log"],
     "wiltshire-partnership-admin": ["Administration", "Board", "Ladders", "Audit log"],
 }
 MENU = """() => { const list = document.querySelector('.govuk-service-navigation__list');

@@ -7,8 +7,8 @@ import pytest
 from django.db.models import Q
 
 from escalations.models import Escalation
-from oversight.selectors import psw_escalations
 from organisations.models import User
+from oversight.selectors import psw_escalations
 
 pytestmark = pytest.mark.django_db
 

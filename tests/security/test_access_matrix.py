@@ -354,6 +354,11 @@ EXPECTED: dict[str, Row] = {
         get=org_admin_of("endpoint_organisation", {200}), post=org_admin_of("endpoint_organisation", FORM_POSTED)),
     "administration/webhooks/deliveries/<int:pk>/send-again/": Row(
         get=kinds({"org_admin"}, NOT_ALLOWED), post=org_admin_of("delivery_organisation", PAGE_OK)),
+    # The API tokens of the organisation's case-management system: its own administrator only.
+    "administration/tokens/": Row(get=kinds({"org_admin"}, {200}), post=kinds({"org_admin"}, NOT_ALLOWED)),
+    "administration/tokens/new/": Row(get=kinds({"org_admin"}, {200}), post=kinds({"org_admin"}, FORM_POSTED)),
+    "administration/tokens/<int:pk>/revoke/": Row(get=org_admin_of("service_token_organisation", {200}),
+                                                  post=org_admin_of("service_token_organisation", PAGE_OK)),
     # --- the escalations' lists and raising
     "escalations/mine/": Row(get=kinds(LIST_READERS, {200}), post=signed_in({405})),
     "escalations/awaiting/": Row(get=kinds(LIST_READERS, {200}), post=signed_in({405})),
@@ -458,7 +463,7 @@ EXPECTED: dict[str, Row] = {
         "django_celery_beat/intervalschedule", "organisations/organisation", "organisations/partnership",
         "organisations/team", "organisations/closureday", "organisations/user", "policies/ladder",
         "oversight/systemicissue", "oversight/systemicissueevent", "scim/scimtoken", "notifications/preference",
-        "notifications/digestsent", "administration/auditentry", "identity/signon",
+        "notifications/digestsent", "administration/auditentry", "identity/signon", "identity/servicetoken",
     )},
 }
 
@@ -518,6 +523,7 @@ SUBJECTS = (
     ("notifications/", "notification"), ("api/v1/notifications/", "notification"), ("absences/", "absence"),
     ("administration/people/", "person"), ("api/v1/administration/people/", "person"),
     ("administration/teams/", "team"), ("administration/closure-days/", "closure_day"),
+    ("administration/tokens/", "service_token"),
     ("administration/ladders/", "ladder"), ("scim/v2/Users/", "person"), ("admin/organisations/user/", "person"),
     ("sign-in/organisation/", "organisation"), ("set-password/", "person"),
     ("administration/webhooks/deliveries/", "delivery"), ("administration/webhooks/", "endpoint"),
@@ -642,6 +648,11 @@ def demo_objects(demo_once, django_db_blocker, tmp_path_factory):  # noqa: F811 
         ClosureDay.objects.create(organisation=bexley_practitioner.organisation, date=dt.date(2027, 12, 29),
                                   reason="Office closed")
         ladder = escalations[1].ladder
+        from identity.service_tokens import service_token_create
+
+        service_token, _ = service_token_create(
+            organisation=bexley_practitioner.organisation, name="Mosaic", scopes=["escalations:read"],
+            last_day=dt.date.today() + dt.timedelta(days=30))
         objects = {
             "attachment": attachment,
             "systemic_issue": SystemicIssue.objects.order_by("pk").first(),
@@ -653,6 +664,7 @@ def demo_objects(demo_once, django_db_blocker, tmp_path_factory):  # noqa: F811 
             "ladder": ladder,
             "category": Category.objects.filter(ladder=ladder).order_by("pk").first(),
             "organisation": bexley_practitioner.organisation,
+            "service_token": service_token,
         }
         # A webhook endpoint of Bexley's with one delivery (the demo has none: it would point at no real host).
         from webhooks.models import Delivery, Endpoint, OutboxEvent
@@ -669,6 +681,7 @@ def demo_objects(demo_once, django_db_blocker, tmp_path_factory):  # noqa: F811 
         objects["endpoint_organisation"] = endpoint.organisation_id
         objects["delivery_organisation"] = endpoint.organisation_id
         objects["closure_day_organisation"] = objects["closure_day"].organisation_id
+        objects["service_token_organisation"] = objects["service_token"].organisation_id
         principals = [Principal("anonymous", None)] + [
             Principal(user.username, user) for user in User.objects.order_by("username")]
         yield escalations, objects, principals
