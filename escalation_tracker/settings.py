@@ -461,6 +461,12 @@ REPORT_SMALL_COUNT_THRESHOLD = int(os.environ.get("REPORT_SMALL_COUNT_THRESHOLD"
 # An endpoint's URL must be https, except on this machine (loopback). On: plain http to any host is
 # accepted too, for a demo whose receiver runs in another container; never in production.
 WEBHOOKS_ALLOW_HTTP = env_bool("WEBHOOKS_ALLOW_HTTP", False)
+# Off (production): events go only to addresses on the internet. An endpoint on this machine, a private
+# network (10/8, 172.16/12, 192.168/16, fc00::/7) or a link-local one (169.254/16: a cloud's metadata
+# service) is refused when it is saved and, after the name is resolved, when each event is sent, so that
+# an administrator cannot make the server call into the network it runs in. On: the local demo
+# (scripts/run, whose example receiver is on this machine) and the tests' loopback receivers.
+WEBHOOKS_ALLOW_PRIVATE_NETWORK = env_bool("WEBHOOKS_ALLOW_PRIVATE_NETWORK", DEBUG or _TESTING)
 
 # --- Logging ------------------------------------------------------------------------------------
 # LOG_FORMAT=json: one JSON object a line (web requests: method, path, status, duration, user id; the

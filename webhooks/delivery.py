@@ -28,6 +28,7 @@ import datetime as dt
 import http.client
 import logging
 import random
+import socket
 import time
 import urllib.error
 import urllib.parse
@@ -46,6 +47,7 @@ from notifications.services import notify
 from notifications.texts import webhook_failing_message
 from organisations.models import Role, User
 
+from .addresses import is_public_address
 from .models import Delivery, DeliveryAttempt, Endpoint, EndpointSecret
 from .payloads import body_of, payload_for_endpoint
 from .signing import headers_signed
@@ -139,10 +141,31 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
 _OPENER = urllib.request.build_opener(_NoRedirects)
 
 
+def _private_network_refusal(url: str) -> str:
+    """Why the URL's host may not be called, where it resolves to this machine or a private network and
+    ``WEBHOOKS_ALLOW_PRIVATE_NETWORK`` is off; empty where it may. The name is resolved here, at each try,
+    so that a name that points inward later (or from the start) is refused too."""
+    if settings.WEBHOOKS_ALLOW_PRIVATE_NETWORK:
+        return ""
+    host = urllib.parse.urlsplit(url).hostname or ""
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)}
+    except (OSError, UnicodeError) as exc:
+        return f"No answer: the name {host} could not be resolved ({exc.__class__.__name__})"
+    inward = sorted(a for a in addresses if not is_public_address(a))
+    if inward:
+        return (f"Refused: {host} is on this server's own machine or network ({', '.join(inward)}); events go "
+                "only to addresses on the internet")
+    return ""
+
+
 def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str]:
     """POST once; return the status (None where there was no answer) and what went wrong, if anything."""
     if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
         return None, "The URL is not http or https."
+    refusal = _private_network_refusal(url)
+    if refusal:
+        return None, refusal
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")
     try:
         with _OPENER.open(request, timeout=timeout_seconds()) as answer:

@@ -24,6 +24,7 @@ from django.utils import timezone
 from core.errors import ActionNotPermitted
 from organisations.models import User
 
+from .addresses import private_host
 from .delivery import deliveries_requeue
 from .event_types import EVENT_TYPES
 from .models import Delivery, Endpoint, EndpointSecret
@@ -129,6 +130,9 @@ def _url(errors: Errors, url: object) -> str:
     if parts.username is not None or parts.password is not None:
         _add(errors, "url", "The URL must not hold a user name or password: the signature of each event "
                             "proves who sent it")
+    elif private_host(parts.hostname) and not settings.WEBHOOKS_ALLOW_PRIVATE_NETWORK:
+        _add(errors, "url", "The URL must be an address on the internet: events are not sent to this server's own "
+                            "machine or network")
     elif parts.scheme == "http" and not is_loopback(parts.hostname) and not settings.WEBHOOKS_ALLOW_HTTP:
         _add(errors, "url", "The URL must start with https://: events are sent only over an encrypted connection "
                             "(plain http:// only to this machine, such as http://127.0.0.1:8765/events)")
