@@ -274,7 +274,8 @@ def _arranged_at(rows: Sequence[Escalation]) -> dict[int, dt.datetime]:
     if not ids:
         return {}
     return dict(
-        TimelineEntry.objects.filter(escalation_id__in=ids, action__in=(Action.ARRANGE_MEETING, Action.CONVENE_PANEL))
+        TimelineEntry.objects.filter(escalation_id__in=ids, action__in=(Action.ARRANGE_MEETING, Action.MOVE_MEETING,
+                                                                    Action.CONVENE_PANEL))
         .values("escalation_id").annotate(last=Max("at")).order_by().values_list("escalation_id", "last")
     )
 

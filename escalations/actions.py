@@ -476,7 +476,7 @@ class EscalationActions:
         description="The holder moves the stage's meeting to another time: meeting_arranged → meeting_arranged, "
                     "with the same bounds as arranging it. The parties' calendars get an update of the same "
                     "invitation.",
-        body="ArrangeMeetingInput", timeline="arrange_meeting", logged_as="Meeting arranged",
+        body="ArrangeMeetingInput", timeline="move_meeting", logged_as="Meeting moved",
         notifies=(Kind.MEETING_ARRANGED,),
     )
     def move_meeting(self: Escalation, *, meeting_at: dt.datetime) -> None:

@@ -139,7 +139,7 @@ def _meetings(esc: Escalation, entries: list[TimelineEntry]) -> list[dict[str, A
     meetings = []
     for entry in entries:
         at = (entry.params or {}).get("meeting_at")
-        if entry.action not in (Entry.ARRANGE_MEETING, Entry.CONVENE_PANEL) or not at:
+        if entry.action not in (Entry.ARRANGE_MEETING, Entry.MOVE_MEETING, Entry.CONVENE_PANEL) or not at:
             continue
         try:
             when = dt.datetime.fromisoformat(at)

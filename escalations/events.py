@@ -27,6 +27,7 @@ class Action:
 
     RAISE = "raise"
     ARRANGE_MEETING = "arrange_meeting"
+    MOVE_MEETING = "move_meeting"
     RESPOND = "respond"
     ACCEPT = "accept"
     ESCALATE = "escalate"
@@ -120,6 +121,13 @@ def meeting_arranged(escalation: Escalation, *, actor: User, from_state: str,
                      meeting_at: dt.datetime) -> TimelineEntry:
     return timeline_entry(escalation, action=Action.ARRANGE_MEETING, from_state=from_state, actor=actor,
                           note=f"Meeting on {text.when_dated(meeting_at)}",
+                          params={"meeting_at": meeting_at.isoformat()})
+
+
+def meeting_moved(escalation: Escalation, *, actor: User, from_state: str,
+                  meeting_at: dt.datetime) -> TimelineEntry:
+    return timeline_entry(escalation, action=Action.MOVE_MEETING, from_state=from_state, actor=actor,
+                          note=f"Meeting moved to {text.when_dated(meeting_at)}",
                           params={"meeting_at": meeting_at.isoformat()})
 
 

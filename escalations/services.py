@@ -422,8 +422,12 @@ def _meeting_set(escalation: Escalation, *, action: str, actor: User, meeting_at
             raise ValidationError({"meeting_at": [problem]})
         getattr(esc, action)(meeting_at=meeting_at)
         _save(esc, ["meeting_at"])
-        events.timeline_add(events.meeting_arranged(esc, actor=actor, from_state=before, meeting_at=meeting_at))
-        notify(kind=Kind.MEETING_ARRANGED, escalation=esc, actor=actor)
+        moved = action == "move_meeting"
+        entry = events.meeting_moved if moved else events.meeting_arranged
+        events.timeline_add(entry(esc, actor=actor, from_state=before, meeting_at=meeting_at))
+        # A moved meeting is news of its own: its notice is not the arranged one's (a key of its own).
+        notify(kind=Kind.MEETING_ARRANGED, escalation=esc, actor=actor,
+               discriminator=f"moved:{meeting_at.astimezone(dt.UTC):%Y%m%dT%H%M%S}" if moved else "")
         # The parties' calendars: the invitation, or its update where the meeting moved (the same UID).
         meeting_invitation_send(esc, actor=actor, kind=Kind.MEETING_ARRANGED, now=timezone.now())
     return esc

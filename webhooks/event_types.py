@@ -12,6 +12,7 @@ PREFIX = "escalation."
 EVENT_TYPES: dict[str, str] = {
     "escalation.raise": "Raised",
     "escalation.arrange_meeting": "Meeting arranged",
+    "escalation.move_meeting": "Meeting moved",
     "escalation.respond": "Decision recorded",
     "escalation.accept": "Outcome accepted",
     "escalation.escalate": "Escalated",

@@ -148,7 +148,7 @@ def test_the_holder_moves_the_arranged_meeting(bexley, people):
     esc = reload(services.escalation_move_meeting(escalation=reload(bexley), actor=tm,
                                                   meeting_at=at(2026, 11, 10, 16, 0)))
     assert esc.state == State.MEETING_ARRANGED and esc.meeting_at == at(2026, 11, 10, 16, 0)
-    assert_entry(one_new_entry(esc, n), action="arrange_meeting", from_state="meeting_arranged",
+    assert_entry(one_new_entry(esc, n), action="move_meeting", from_state="meeting_arranged",
                  to_state="meeting_arranged", stage_index=0, actor=tm)
 
 
