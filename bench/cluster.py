@@ -157,13 +157,14 @@ def _autoincrement() -> str:
 
 
 def _pending_emails() -> int:
-    """Notifications whose e-mail should have gone now and has not."""
+    """Notifications whose e-mail should have gone now and has not, and meeting invitations not yet sent."""
     from notifications.emails import wants_now
-    from notifications.models import Notification
+    from notifications.models import Invitation, Notification
 
     waiting = Notification.objects.filter(email_sent_at__isnull=True).exclude(recipient__email="").select_related(
         "recipient", "recipient__notification_preference")
-    return sum(1 for n in waiting if wants_now(n))
+    invitations = Invitation.objects.filter(email_sent_at__isnull=True).exclude(recipient__email="").count()
+    return sum(1 for n in waiting if wants_now(n)) + invitations
 
 
 def _unhandled(due_ids: list[int]) -> int:
@@ -220,7 +221,7 @@ def _haproxy(path: str, *, from_line: int) -> tuple[int, int, int, Counter[str]]
 def verify(args: argparse.Namespace) -> None:
     from deadlines.sweep import escalations_due
     from escalations.models import TimelineEntry
-    from notifications.models import Notification
+    from notifications.models import Invitation, Notification
 
     plan = json.loads(Path(args.plan).read_text())
     due_ids = plan["due_ids"]
@@ -255,11 +256,13 @@ def verify(args: argparse.Namespace) -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT recipient, subject, digest FROM {TABLE}")
         mails = Counter(cursor.fetchall())
-    sent = Notification.objects.filter(email_sent_at__isnull=False).count()
+    # Every e-mail is a notification's or a meeting invitation's (an invitation, its update or its cancellation).
+    sent = (Notification.objects.filter(email_sent_at__isnull=False).count()
+            + Invitation.objects.filter(email_sent_at__isnull=False).count())
     mail_total = sum(mails.values())
     doubled_mails = {key: n for key, n in mails.items() if n > 1}
     checks.append((mail_total == sent and not doubled_mails,
-                   f"e-mails: {mail_total} sent for {sent} notifications marked sent; "
+                   f"e-mails: {mail_total} sent for {sent} notifications and invitations marked sent; "
                    f"the same e-mail twice: {len(doubled_mails)}"))
     pending = _pending_emails()
     checks.append((pending == 0, f"e-mails still waiting to go: {pending}"))
