@@ -9,6 +9,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+
 from .figures import Cell, Table
 
 ROW_HEIGHT = 30  # pixels a bar's band takes: room for 14px text and a gap
@@ -25,6 +28,14 @@ class Shape:
     text: str = ""
     tip: str = ""
 
+    def markup(self) -> SafeString:
+        """The SVG element, every attribute and text escaped."""
+        attrs = format_html_join("", ' {}="{}"', self.attrs.items())
+        if self.kind in ("path", "line"):
+            return format_html("<{}{}/>", self.kind, attrs)
+        title = format_html("<title>{}</title>", self.tip) if self.tip else ""
+        return format_html("<{0}{1}>{2}{3}</{0}>", self.kind, attrs, self.text if self.kind == "text" else "", title)
+
 
 @dataclass
 class Chart:
@@ -35,6 +46,11 @@ class Chart:
     height: int
     shapes: list[Shape] = field(default_factory=list)
     legend: list[tuple[str, str]] = field(default_factory=list)  # (css class, label)
+
+    def shapes_markup(self) -> SafeString:
+        """Every shape's element, a line each: written here rather than by the template, which took a third
+        of the report page's time to write a few hundred shapes attribute by attribute."""
+        return mark_safe("\n".join(shape.markup() for shape in self.shapes))  # each part is escaped by markup()
 
     @property
     def empty(self) -> bool:

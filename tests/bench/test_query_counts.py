@@ -23,7 +23,7 @@ MOST = {
     "my team's escalations": 16,
     "PSW overview": 20,
     "QA&P board log": 12,
-    "themes report, a year": 26,
+    "themes report, a year": 17,
     "escalation page": 32,
     "printable record": 18,
     "notifications": 8,
