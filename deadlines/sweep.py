@@ -19,10 +19,12 @@ import logging
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Max, Q
+from django.db.models import F, Max, Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django_fsm import can_proceed
 
@@ -144,23 +146,60 @@ def _is_overall_due(esc: Escalation, now: dt.datetime) -> bool:
 def _claim(*, now: dt.datetime, batch_size: int, skip: Iterable[int]) -> list[int]:
     """Claim up to ``batch_size`` due escalations for this transaction and return their ids.
 
-    One statement: an UPDATE that counts the clock's change in ``version`` (so a form opened before
-    it is refused, as for any change) over a sub-select of the due rows. On PostgreSQL the sub-select
-    is ``FOR UPDATE SKIP LOCKED``: a concurrent sweep takes other rows, and a row it handled and
-    committed meanwhile is re-checked and no longer matches. On SQLite, which has one writer at a
-    time, the UPDATE is the transaction's first statement, so it waits for any other writer and then
-    applies its condition to what that writer committed. ``RETURNING`` names the rows now held.
+    One statement. On PostgreSQL the due rows are locked ``FOR UPDATE SKIP LOCKED``
+    (``_due_locked_sql``): a concurrent sweep takes other rows, and a row it handled and committed
+    meanwhile is re-checked and no longer matches. On SQLite, which has one writer at a time, it is an
+    UPDATE that changes nothing (``version`` to itself), as the transaction's first statement: it waits
+    for any other writer and then applies its condition to what that writer committed. The change is
+    counted in ``version`` by the writes (``escalations_deadline_actions_apply``, ``_uncounted_count``).
     """
-    due = escalations_due(now=now).exclude(pk__in=list(skip)).select_for_update(skip_locked=True)
-    subquery, params = due.values("pk")[:batch_size].query.sql_with_params()
-    qn = connection.ops.quote_name
-    table, pk = qn(Escalation._meta.db_table), qn(Escalation._meta.pk.column)
-    version = qn(Escalation._meta.get_field("version").column)
+    skip = list(skip)
+    if connection.vendor == "postgresql":
+        sql, params = _due_locked_sql(now=now, batch_size=batch_size, skip=skip)
+    else:
+        due, params = escalations_due(now=now).exclude(pk__in=skip).values("pk")[:batch_size].query.sql_with_params()
+        qn = connection.ops.quote_name
+        table, pk = qn(Escalation._meta.db_table), qn(Escalation._meta.pk.column)
+        version = qn(Escalation._meta.get_field("version").column)
+        sql = f"UPDATE {table} SET {version} = {version} WHERE {pk} IN ({due}) RETURNING {pk}"
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET {version} = {version} + 1 WHERE {pk} IN ({subquery}) RETURNING {pk}", params
-        )
+        cursor.execute(sql, params)
         return sorted(row[0] for row in cursor.fetchall())
+
+
+def _due_locked_sql(*, now: dt.datetime, batch_size: int, skip: list[int]) -> tuple[str, tuple[Any, ...]]:
+    """The due rows for PostgreSQL's claim, each deadline read in its order off its own partial index.
+
+    One sub-select of both deadlines (``escalations_due``) let the plan depend on the rows live: the
+    planner estimates a tenth of the table due (it cannot know that the live rows whose deadline passed
+    were all handled), so under the ``LIMIT`` it chose a scan of the whole table once 50,000 were live
+    (31 ms a batch, against 0.1 ms for the indexes; docs/performance.md). Taken apart, each arm is the
+    earliest deadlines of ``esc_stage_unhandled`` or ``esc_overall_unhandled`` up to the limit, which
+    no estimate makes dearer than reading the table. The stage arm first; the overall arm only for
+    what room is left, without the rows the first holds already.
+    """
+    def arm(condition: Q, order: str, *, without: str | None) -> tuple[str, tuple[Any, ...]]:
+        rows = Escalation.objects.filter(condition).exclude(pk__in=skip)
+        if without is not None:
+            rows = rows.exclude(pk__in=RawSQL(f"SELECT pk FROM {without}", ()))
+        locked = rows.order_by(order).select_for_update(skip_locked=True).values("pk")[:batch_size]
+        sql: str
+        params: tuple[Any, ...]
+        sql, params = locked.query.sql_with_params()
+        return sql, params
+
+    stage_sql, stage_params = arm(_stage_due_q(now), "stage_deadline", without=None)
+    overall_sql, overall_params = arm(_overall_due_q(now), "overall_deadline", without="due_stage")
+    sql = (f"WITH due_stage AS ({stage_sql}), due_overall AS ({overall_sql}) "
+           "SELECT pk FROM due_stage UNION ALL SELECT pk FROM due_overall LIMIT %s")
+    return sql, (*stage_params, *overall_params, batch_size)
+
+
+def _uncounted_count(ids: Iterable[int]) -> None:
+    """Count the clock's claim in ``version`` for claimed rows it wrote nothing to (one it could not handle)."""
+    ids = list(ids)
+    if ids:
+        Escalation.objects.filter(pk__in=ids).update(version=F("version") + 1)
 
 
 # --- shared rows: one instance per ladder, organisation and person for the whole sweep ----------------
@@ -305,6 +344,7 @@ def _batch_handle(ids: list[int], *, now: dt.datetime, cache: _Cache, result: Sw
         decided.merge(own)
     result.notifications += escalations_deadline_actions_apply(actions=decided.actions, now=now,
                                                                parties=cache.parties)
+    _uncounted_count(set(ids) - {action.escalation.pk for action in decided.actions})
     for pk, outcome, detail in decided.outcomes:
         result.add(pk, outcome, detail)
 

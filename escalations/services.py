@@ -16,7 +16,8 @@ from typing import TypeAlias
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Case as SQLCase  # cases.models.Case is the case record
+from django.db.models import F, When
 from django.utils import timezone
 from django_fsm import ConcurrentTransition
 
@@ -872,8 +873,8 @@ class OverallDeadlineMissed:
 
 DeadlineAction: TypeAlias = DeadlineAdvanced | DeadlineMissed | DeadlineMet | OverallDeadlineMissed
 
-# Escalation fields an advance sets (``version`` is counted by the sweep's claim, and
-# ``times_auto_advanced`` is counted up in the database).
+# Escalation fields an advance sets (``version`` and ``times_auto_advanced`` are counted up in the
+# database).
 ADVANCE_FIELDS = sorted({*STAGE_FIELDS, "state", "resolved_at", "closed_at"})
 _ADVANCE_ATTNAMES = [Escalation._meta.get_field(name).attname for name in ADVANCE_FIELDS]
 
@@ -897,12 +898,14 @@ def escalations_deadline_actions_apply(*, actions: list[DeadlineAction], now: dt
                                        parties: Parties | None = None) -> int:
     """Write what the deadline clock decided for a batch of escalations; return the notifications created.
 
-    The caller holds the rows: ``deadlines.sweep`` claimed them in the enclosing transaction (and
-    counted the change in ``version``), so each deadline is handled once. The writes: one UPDATE per
-    group of escalations advanced alike, one for the stage deadlines handled, one for the overall
-    ones; the new holders as participants; the timeline entries (actor empty: the system) and the
-    notifications in bulk, their e-mail queued once the transaction commits. ``parties`` is what the
-    caller has loaded of the batch's people.
+    The caller holds the rows: ``deadlines.sweep`` claimed them in the enclosing transaction, so each
+    deadline is handled once. The writes: one UPDATE per group of escalations advanced alike, one for
+    the stage deadlines handled, one for the overall ones, each counting the change in ``version``
+    once an escalation (so a form opened before it is refused, as for any change; one write a row,
+    where a claim that counted it first wrote every row twice, each time into all its indexes); the
+    new holders as participants; the timeline entries (actor empty: the system) and the notifications
+    in bulk, their e-mail queued once the transaction commits. ``parties`` is what the caller has
+    loaded of the batch's people.
     """
     advanced: list[Escalation] = []
     handled: list[int] = []  # the current stage deadline is now handled
@@ -940,13 +943,22 @@ def escalations_deadline_actions_apply(*, actions: list[DeadlineAction], now: dt
             overall.append(esc.pk)
             entries.append(events.overall_deadline_missed(esc, days=esc.ladder.overall_working_days, at=now))
             notices.append(Notice(Kind.OVERALL_DEADLINE_MISSED, esc, deadline=esc.overall_deadline))
+    # An escalation whose stage and overall deadlines are handled together is counted once, by the first.
+    counted = {esc.pk for esc in advanced} | set(handled)
+    overall_also = [pk for pk in overall if pk in counted]
+    for esc in {id(action.escalation): action.escalation for action in actions}.values():
+        esc.version += 1
     with transaction.atomic():
         for values, ids in _advance_groups(advanced):
-            Escalation.objects.filter(pk__in=ids).update(**values, times_auto_advanced=F("times_auto_advanced") + 1)
+            Escalation.objects.filter(pk__in=ids).update(**values, times_auto_advanced=F("times_auto_advanced") + 1,
+                                                         version=F("version") + 1)
         if handled:
-            Escalation.objects.filter(pk__in=handled).update(missed_deadline_handled=F("stage_deadline"))
+            Escalation.objects.filter(pk__in=handled).update(missed_deadline_handled=F("stage_deadline"),
+                                                             version=F("version") + 1)
         if overall:
-            Escalation.objects.filter(pk__in=overall).update(overall_deadline_handled=True)
+            once = (SQLCase(When(pk__in=overall_also, then=F("version")), default=F("version") + 1) if overall_also
+                    else F("version") + 1)
+            Escalation.objects.filter(pk__in=overall).update(overall_deadline_handled=True, version=once)
         if holders:
             Participant.objects.bulk_create(holders, ignore_conflicts=True)
         events.timeline_add_many(entries)

@@ -267,3 +267,19 @@ def test_the_clock_advances_even_where_nobody_holds_the_next_stage_and_tells_the
     esc.refresh_from_db()
     assert (esc.stage_index, esc.holder) == (2, None)
     assert "bexley-psw" in told(esc, Kind.AUTO_ADVANCED)
+
+
+def test_both_deadlines_handled_in_one_sweep_count_once_in_the_version(raise_escalation, people, travel):
+    """The stage and the overall deadline passed unswept: one sweep handles both, as one change."""
+    travel(at(2026, 11, 2, 10, 0))
+    esc = raise_escalation("stoke-crm", "stoke-crm")
+    travel(at(2026, 11, 3, 10, 0))
+    esc = services.escalation_escalate(escalation=esc, actor=people["stoke-crm"], reason="No progress informally.")
+    version = esc.version
+    travel(at(2026, 12, 1, 17, 1))
+    deadlines_sweep()
+    esc.refresh_from_db()
+    assert esc.overall_deadline_handled
+    assert "overall_deadline_missed" in [e.action for e in esc.timeline.filter(actor__isnull=True)]
+    assert len(esc.timeline.filter(actor__isnull=True)) == 2
+    assert esc.version == version + 1
