@@ -170,7 +170,7 @@ class OverviewChoices:
     stages: list[tuple[int, str]]
     teams: list[tuple[int, str]]
     categories: list[tuple[str, str]]
-    holders: list[tuple[int, str]]
+    holders: QuerySet[User]  # read only to look a name up: too many to list (``HolderNameField``)
 
 
 def organisation_ladders(*, organisation_id: int) -> QuerySet[Ladder]:
@@ -184,7 +184,8 @@ def organisation_ladders(*, organisation_id: int) -> QuerySet[Ladder]:
 
 
 def psw_overview_choices(*, user: User) -> OverviewChoices:
-    """The options of the overview's filters, drawn from the organisation's ladders, teams and holders."""
+    """The options of the overview's filters, drawn from the organisation's ladders and teams, and the holders
+    the holder filter looks a name up among."""
     org = user.organisation_id
     ladders = list(organisation_ladders(organisation_id=org).prefetch_related("stages"))
     stage_names: dict[int, list[str]] = defaultdict(list)
@@ -195,17 +196,22 @@ def psw_overview_choices(*, user: User) -> OverviewChoices:
     categories: dict[str, str] = {}
     for slug, label in Category.objects.filter(ladder__in=[lad.pk for lad in ladders]).values_list("slug", "label"):
         categories.setdefault(slug, label)
-    holders = (
-        User.objects.filter(pk__in=psw_escalations(user=user).values("holder_id"))
-        .order_by("first_name", "last_name", "username")
-    )
     return OverviewChoices(
         ladders=[(lad.slug, lad.name) for lad in ladders],
         stages=[(index, f"Level {index + 1}: {' / '.join(names)}") for index, names in sorted(stage_names.items())],
         teams=[(team.pk, team.name) for team in Team.objects.filter(organisation_id=org).order_by("name")],
         categories=sorted(categories.items(), key=lambda item: item[1].lower()),
-        holders=[(holder.pk, holder.display_name) for holder in holders],
+        holders=User.objects.filter(pk__in=psw_escalations(user=user).values("holder_id")),
     )
+
+
+def holders_named(*, holders: QuerySet[User], text: str) -> list[int]:
+    """The ids of those of ``holders`` whose first name, last name or username holds each word of ``text``,
+    whatever the case: "mensah" and "Grace Mens" both find Grace Mensah."""
+    condition = Q()
+    for word in text.split():
+        condition &= Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(username__icontains=word)
+    return list(holders.filter(condition).order_by("pk").values_list("pk", flat=True))
 
 
 # --- the QA&P chair's list ---------------------------------------------------------------------------
