@@ -186,6 +186,12 @@ def test_a_name_no_holder_has_is_explained_and_ignored(client, people, spread):
     assert shown(response) == {spread["harm"].pk}
 
 
+def test_a_holder_name_too_long_to_be_one_is_explained_and_ignored(client, people, spread):
+    response = get(client, people["bexley-psw"], holder="x" * 151)
+    assert 'href="#id_holder">Enter at most 150 characters of the holder&#x27;s name.' in response.content.decode()
+    assert shown(response) == set(e.pk for e in spread.values())
+
+
 def test_the_holder_filter_finds_only_holders_of_the_organisations_live_escalations(client, people, spread):
     """Someone who holds none of them is not found: the box tells nothing the list did not show."""
     response = get(client, people["bexley-psw"], holder="bexley-director")
