@@ -9,6 +9,8 @@ import datetime as dt
 from typing import Any
 
 import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -17,9 +19,43 @@ from escalations.models import LIVE_STATES, EscalationQuerySet, State
 from policies.models import RiskLevel
 
 from .models import SystemicIssueKind, SystemicIssueStatus
-from .selectors import OverviewChoices
+from .selectors import OverviewChoices, holders_named
 
 ANY = ("", "Any")
+HOLDER_NAME_LIMIT = 150  # the longest username, and more than any first and last name together
+
+
+class HolderNameField(forms.CharField):
+    """Part of the name or username of one of ``holders``, cleaned to the ids of those it names.
+
+    A text box, not a list to choose from: an organisation's live escalations have hundreds of holders
+    (its own staff and its partners'), too many to read through in a list, and each of them a form option
+    to render (docs/performance.md, "Third round").
+    """
+
+    default_error_messages = {
+        "no_match": "No one holding one of these escalations has a name like that: enter part of a holder's "
+                    "name or username.",
+        "max_length": f"Enter at most {HOLDER_NAME_LIMIT} characters of the holder's name.",
+    }
+
+    def __init__(self, *, holders: QuerySet | None = None, **kwargs: Any):
+        self.holders = holders
+        kwargs.setdefault("max_length", HOLDER_NAME_LIMIT)
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any) -> list[int] | None:
+        text = super().clean(value)
+        if not text:
+            return None
+        ids = holders_named(holders=self.holders, text=text) if self.holders is not None else []
+        if not ids:
+            raise ValidationError(self.error_messages["no_match"], code="no_match")
+        return ids
+
+
+class HolderNameFilter(django_filters.Filter):
+    field_class = HolderNameField
 
 
 # --- the PSW's overview ------------------------------------------------------------------------------
@@ -44,8 +80,8 @@ class PswOverviewFilter(PageFilterSet):
                                             empty_value=None, error_messages=choose_from_the_list("raiser's team"))
     category = django_filters.ChoiceFilter(label="Category", empty_label="Any",
                                            error_messages=choose_from_the_list("category"))
-    holder = django_filters.TypedChoiceFilter(label="Holder", field_name="holder_id", coerce=int, empty_value=None,
-                                              error_messages=choose_from_the_list("holder"))
+    holder = HolderNameFilter(label="Holder", method="filter_holder",
+                              help_text="Part of a name or username, for example Mensah")
 
     def __init__(self, data: Any = None, queryset: QuerySet | None = None, *, choices: OverviewChoices,
                  now: dt.datetime | None = None, **kwargs: Any):
@@ -55,12 +91,16 @@ class PswOverviewFilter(PageFilterSet):
         self.filters["stage"].extra["choices"] = [ANY, *choices.stages]
         self.filters["team"].extra["choices"] = [ANY, *choices.teams]
         self.filters["category"].extra["choices"] = choices.categories
-        self.filters["holder"].extra["choices"] = [ANY, *choices.holders]
+        self.filters["holder"].extra["holders"] = choices.holders
 
     def filter_overdue(self, queryset: EscalationQuerySet, name: str, value: str) -> EscalationQuerySet:
         if value == "yes":
             return queryset.overdue(now=self.now)
         return queryset.not_overdue(now=self.now)
+
+    def filter_holder(self, queryset: EscalationQuerySet, name: str, value: list[int]) -> EscalationQuerySet:
+        """Held by one of the people the name names (``HolderNameField`` cleaned it to their ids)."""
+        return queryset.filter(holder_id__in=value)
 
 
 # --- the QA&P chair's list ---------------------------------------------------------------------------

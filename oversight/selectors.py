@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When, prefetch_related_objects
 from django.utils import timezone
 
 from escalations.models import AWAITING_HOLDER, LIVE_STATES, Escalation, State, TimelineEntry, overdue_condition
@@ -125,14 +125,13 @@ def psw_overview_counts(*, user: User, now: dt.datetime | None = None) -> dict[s
 
 
 def psw_overview_list(*, user: User) -> QuerySet[Escalation]:
-    """The overview, most urgent first, ready to filter (``PswOverviewFilter``) and page; rows carry
-    their stages and timeline."""
+    """The overview, most urgent first, ready to filter (``PswOverviewFilter``) and page; rows carry their
+    timeline (``psw_overview_rows`` reads their ladders' stages and their organisations' closure days)."""
     return (
-        psw_escalations(user=user).with_related()
-        .select_related("raised_by__team")
+        psw_escalations(user=user)
+        .select_related("case", "ladder", "holder", "raised_by__team", "raising_organisation",
+                        "receiving_organisation", "mediator")
         .prefetch_related(
-            "ladder__stages",
-            "ladder__categories",
             Prefetch("timeline", queryset=TimelineEntry.objects.only(
                 "id", "escalation_id", "at", "stage_index", "to_state",
             ).order_by("at", "pk"), to_attr="stage_entries"),
@@ -140,6 +139,26 @@ def psw_overview_list(*, user: User) -> QuerySet[Escalation]:
         .annotate(risk_order=RISK_ORDER)
         .order_by("risk_order", "stage_deadline", "pk")
     )
+
+
+def _share_ladders_and_organisations(escalations: list[Escalation]) -> None:
+    """Give the rows of one ladder one instance of it, and those of one organisation one instance of it, then
+    read each ladder's stages and categories and each organisation's closure days once: three statements.
+
+    Django's prefetch through the joined ladder and organisations gave each row's own copies a related
+    manager and a queryset each (about 100 for a page of 25, for two ladders and a few organisations), and
+    read the closure days of each side of the disagreement in a statement of its own.
+    """
+    ladders: dict[int, Ladder] = {}
+    organisations: dict[int, Organisation] = {}
+    for esc in escalations:
+        esc.ladder = ladders.setdefault(esc.ladder_id, esc.ladder)
+        esc.raising_organisation = organisations.setdefault(esc.raising_organisation_id, esc.raising_organisation)
+        if esc.receiving_organisation_id is not None:
+            esc.receiving_organisation = organisations.setdefault(esc.receiving_organisation_id,
+                                                                  esc.receiving_organisation)
+    prefetch_related_objects(list(ladders.values()), "stages", "categories")
+    prefetch_related_objects(list(organisations.values()), "closure_days")
 
 
 def _deadline_now(escalation: Escalation) -> dt.datetime | None:
@@ -151,8 +170,11 @@ def _deadline_now(escalation: Escalation) -> dt.datetime | None:
 
 
 def psw_overview_rows(*, escalations: Iterable[Escalation], now: dt.datetime | None = None) -> list[OverviewRow]:
-    """Turn a page of ``psw_overview_list`` into rows with the time spent at each level (no queries)."""
+    """Turn a page of ``psw_overview_list`` into rows with the time spent at each level; read what the rows
+    show of their ladders and organisations (``_share_ladders_and_organisations``)."""
     now = now or timezone.now()
+    escalations = list(escalations)
+    _share_ladders_and_organisations(escalations)
     return [
         OverviewRow(
             escalation=esc,
@@ -170,7 +192,7 @@ class OverviewChoices:
     stages: list[tuple[int, str]]
     teams: list[tuple[int, str]]
     categories: list[tuple[str, str]]
-    holders: list[tuple[int, str]]
+    holders: QuerySet[User]  # read only to look a name up: too many to list (``HolderNameField``)
 
 
 def organisation_ladders(*, organisation_id: int) -> QuerySet[Ladder]:
@@ -184,7 +206,8 @@ def organisation_ladders(*, organisation_id: int) -> QuerySet[Ladder]:
 
 
 def psw_overview_choices(*, user: User) -> OverviewChoices:
-    """The options of the overview's filters, drawn from the organisation's ladders, teams and holders."""
+    """The options of the overview's filters, drawn from the organisation's ladders and teams, and the holders
+    the holder filter looks a name up among."""
     org = user.organisation_id
     ladders = list(organisation_ladders(organisation_id=org).prefetch_related("stages"))
     stage_names: dict[int, list[str]] = defaultdict(list)
@@ -195,17 +218,22 @@ def psw_overview_choices(*, user: User) -> OverviewChoices:
     categories: dict[str, str] = {}
     for slug, label in Category.objects.filter(ladder__in=[lad.pk for lad in ladders]).values_list("slug", "label"):
         categories.setdefault(slug, label)
-    holders = (
-        User.objects.filter(pk__in=psw_escalations(user=user).values("holder_id"))
-        .order_by("first_name", "last_name", "username")
-    )
     return OverviewChoices(
         ladders=[(lad.slug, lad.name) for lad in ladders],
         stages=[(index, f"Level {index + 1}: {' / '.join(names)}") for index, names in sorted(stage_names.items())],
         teams=[(team.pk, team.name) for team in Team.objects.filter(organisation_id=org).order_by("name")],
         categories=sorted(categories.items(), key=lambda item: item[1].lower()),
-        holders=[(holder.pk, holder.display_name) for holder in holders],
+        holders=User.objects.filter(pk__in=psw_escalations(user=user).values("holder_id")),
     )
+
+
+def holders_named(*, holders: QuerySet[User], text: str) -> list[int]:
+    """The ids of those of ``holders`` whose first name, last name or username holds each word of ``text``,
+    whatever the case: "mensah" and "Grace Mens" both find Grace Mensah."""
+    condition = Q()
+    for word in text.split():
+        condition &= Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(username__icontains=word)
+    return list(holders.filter(condition).order_by("pk").values_list("pk", flat=True))
 
 
 # --- the QA&P chair's list ---------------------------------------------------------------------------

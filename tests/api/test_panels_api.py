@@ -172,3 +172,60 @@ def test_a_meeting_within_bounds_is_arranged(api, wiltshire):
     response = act(api, "wiltshire-social-worker", wiltshire, "arrange-meeting",
                    {"meeting_at": "2026-11-20T10:00:00+00:00"})
     assert response.status_code == 200 and response.json()["state"] == "meeting_arranged"
+
+
+# --- the list shows what the detail shows ------------------------------------------------------------------
+def _listed_and_read(api, username, escalation) -> tuple[dict, dict]:
+    listed = [item for item in api(username).get("/api/v1/escalations/", {"page_size": 100}).json()["results"]
+              if item["id"] == escalation.pk]
+    detail = read(api, username, escalation).json()
+    assert len(listed) == 1 and detail.pop("allowed_actions") is not None
+    return listed[0], detail
+
+
+def _as_the_serializers_give_them(escalation: Escalation) -> dict:
+    """The nested parts as the output's serializers give them from the model's rows."""
+    from escalations.apis import BoardLogOutput, DebriefOutput, StageRefOutput, TimelineEntryOutput
+
+    return {
+        "stage": StageRefOutput(escalation.stage).data,
+        "timeline": TimelineEntryOutput(escalation.timeline.select_related("actor"), many=True).data,
+        "board_logs": BoardLogOutput(escalation.board_logs.all(), many=True).data,
+        "debriefs": DebriefOutput(escalation.debriefs.select_related("by"), many=True).data,
+        "panel": [member.user.username for member in escalation.panel_members.select_related("user")],
+    }
+
+
+def test_the_list_shows_a_mediated_logged_and_debriefed_escalation_as_its_detail_does(api, wiltshire, people, travel):
+    from django.core.management import call_command
+
+    travel(TUESDAY_10AM + dt.timedelta(days=30))
+    call_command("check_deadlines")  # an entry by the clock: actor "system"
+    for username, path, body in [
+        ("wiltshire-social-worker", "start-mediation", {"mediator": "wiltshire-qap-chair"}),
+        ("puddleducks-practitioner", "log-with-board", {"reason": "Third referral."}),
+        ("wiltshire-qap-chair", "end-mediation", {"note": "Met on Monday.", "agreed": True,
+                                                  "agreed_outcome": "A joint visit.",
+                                                  "outstanding_actions": "The DSL reports back on Friday."}),
+        ("puddleducks-practitioner", "record-debrief", {"note": "Talking early helped."}),
+        ("wiltshire-social-worker", "record-debrief", {"note": "Sooner."}),
+    ]:
+        assert act(api, username, wiltshire, path, body).status_code == 200, (path, username)
+    listed, detail = _listed_and_read(api, "puddleducks-practitioner", wiltshire)
+    assert listed == detail
+    parts = _as_the_serializers_give_them(Escalation.objects.get(pk=wiltshire.pk))
+    assert {name: detail[name] for name in parts} == parts
+    assert "system" in [entry["actor"] for entry in detail["timeline"]]
+    assert detail["mediator"] == "wiltshire-qap-chair" and len(detail["board_logs"]) == 1
+    assert len(detail["debriefs"]) == 2 and detail["state"] == "resolved"
+
+
+def test_the_list_shows_a_convened_panel_as_the_detail_does(api, panel):
+    esc, staff = panel
+    members = ["bs3-nursery-manager", "bristol-head-of-service", staff["third-lead"].username]
+    assert act(api, staff["chair"].username, esc, "convene-panel", {
+        "members": members, "meeting_at": (TUESDAY_10AM + dt.timedelta(days=3)).isoformat()}).status_code == 200
+    listed, detail = _listed_and_read(api, staff["chair"].username, esc)
+    assert listed == detail and sorted(detail["panel"]) == sorted(members)
+    parts = _as_the_serializers_give_them(Escalation.objects.get(pk=esc.pk))
+    assert {name: detail[name] for name in parts} == parts

@@ -154,8 +154,49 @@ def test_filter_by_stage(client, people, spread):
 
 
 def test_filter_by_holder(client, people, spread):
-    holder = people["bexley-service-manager"].pk
-    assert shown(get(client, people["bexley-psw"], holder=holder)) == {spread["harm"].pk}
+    assert shown(get(client, people["bexley-psw"], holder="Tom Bradley")) == {spread["harm"].pk}
+
+
+@pytest.mark.parametrize("name", ["bradley", "  Bradley ", "Tom", "bexley-service-manager", "tom brad"])
+def test_the_holder_filter_takes_part_of_a_name_or_username_whatever_the_case(client, people, spread, name):
+    assert shown(get(client, people["bexley-psw"], holder=name)) == {spread["harm"].pk}
+
+
+def test_the_holder_filter_finds_everyone_a_name_fits(client, people, spread):
+    # Grace Mensah (the team manager) holds the two at the first level, Tom Bradley the one at the second.
+    assert shown(get(client, people["bexley-psw"], holder="Grace Mensah")) == {spread["overdue"].pk,
+                                                                              spread["fresh"].pk}
+    assert shown(get(client, people["bexley-psw"], holder="bexley")) == set(e.pk for e in spread.values())
+
+
+def test_the_holder_filter_is_a_text_box_that_keeps_what_was_typed(client, people, spread):
+    page = get(client, people["bexley-psw"], holder="Bradley").content.decode()
+    assert ('<input class="govuk-input govuk-!-width-full" id="id_holder" name="holder" type="text" '
+            'value="Bradley"') in page
+    assert "Part of a name or username, for example Mensah" in page
+    assert '<select class="govuk-select govuk-!-width-full" id="id_holder"' not in page
+
+
+def test_a_name_no_holder_has_is_explained_and_ignored(client, people, spread):
+    response = get(client, people["bexley-psw"], holder="Nobody Here", risk_level="significant_harm")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert ('href="#id_holder">No one holding one of these escalations has a name like that: enter part of a '
+            "holder&#x27;s name or username.") in page
+    assert shown(response) == {spread["harm"].pk}
+
+
+def test_a_holder_name_too_long_to_be_one_is_explained_and_ignored(client, people, spread):
+    response = get(client, people["bexley-psw"], holder="x" * 151)
+    assert 'href="#id_holder">Enter at most 150 characters of the holder&#x27;s name.' in response.content.decode()
+    assert shown(response) == set(e.pk for e in spread.values())
+
+
+def test_the_holder_filter_finds_only_holders_of_the_organisations_live_escalations(client, people, spread):
+    """Someone who holds none of them is not found: the box tells nothing the list did not show."""
+    response = get(client, people["bexley-psw"], holder="bexley-director")
+    assert "No one holding one of these escalations has a name like that" in response.content.decode()
+    assert shown(response) == set(e.pk for e in spread.values())
 
 
 def test_filter_by_category(client, people, spread):
