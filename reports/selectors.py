@@ -267,6 +267,7 @@ class _WorkingDayCounter:
     def __init__(self, closures: Mapping[int, frozenset[dt.date]]) -> None:
         self.origin: dt.date | None = None
         self.running: list[int] = [0]  # running[i]: working days in (origin, origin + i days]
+        self.counted: dict[dt.date, int] = {}  # W(day) of each day asked for since the origin was set
         self.closed: dict[int, list[dt.date]] = {
             pk: sorted(day for day in days if clock.is_working_day(day)) for pk, days in closures.items()
         }
@@ -275,12 +276,13 @@ class _WorkingDayCounter:
         if self.origin is None:
             self.origin = day - dt.timedelta(days=1)
         if day <= self.origin:  # earlier than any day seen: start again from there
-            self.origin, self.running = day - dt.timedelta(days=1), [0]
+            self.origin, self.running, self.counted = day - dt.timedelta(days=1), [0], {}
         offset = (day - self.origin).days
         while len(self.running) <= offset:
             following = self.origin + dt.timedelta(days=len(self.running))
             self.running.append(self.running[-1] + clock.is_working_day(following))
-        return self.running[offset]
+        self.counted[day] = count = self.running[offset]
+        return count
 
     def between(self, start: dt.datetime, end: dt.datetime, organisation_id: int) -> int:
         return self.between_days(clock.local(start).date(), clock.local(end).date(), organisation_id)
@@ -289,8 +291,15 @@ class _WorkingDayCounter:
         """As ``between``, from the two moments' local dates (the database can give them)."""
         if last <= first:
             return 0
-        before = self._count(first)  # first: a reset to an earlier origin happens before ``last`` is counted
-        days = self._count(last) - before
+        # ``first`` first: a reset to an earlier origin happens before ``last`` is counted. A day counted
+        # already is later than the origin, so finding ``first`` among them means no reset is to come.
+        before = self.counted.get(first)
+        if before is None:
+            before = self._count(first)
+        after = self.counted.get(last)
+        if after is None:
+            after = self._count(last)
+        days = after - before
         closed = self.closed.get(organisation_id)
         if closed:
             days -= bisect_right(closed, last) - bisect_right(closed, first)
@@ -341,13 +350,14 @@ def _timescales(rows: list[_CohortRow], targets: dict[int, _LadderTarget], perio
     between_days = counter.between_days
     resolved_months: dict[dt.date, int] = defaultdict(int)
     first, last = period.start, period.end
+    resolved_days: dict[dt.date, int] = defaultdict(int)
     for row in rows:
         resolved_on = row[RESOLVED_ON]
         if resolved_on is None:
             continue
         # Resolved inside the period: its local date of resolution is one of the period's days.
         if first <= resolved_on <= last:
-            resolved_months[resolved_on.replace(day=1)] += 1
+            resolved_days[resolved_on] += 1
         if row[STATE] != State.RESOLVED:
             continue
         raised_on, ladder_id, organisation_id, stage_index = row[RAISED_ON], row[LADDER], row[RAISING], row[STAGE]
@@ -362,6 +372,9 @@ def _timescales(rows: list[_CohortRow], targets: dict[int, _LadderTarget], perio
             if days <= ladder.target:
                 within_by_slug[ladder.slug] += 1
                 within_all += 1
+
+    for day, n in resolved_days.items():
+        resolved_months[day.replace(day=1)] += n
 
     def target_text(slug: str) -> str:
         found = sorted(target_sets[slug])

@@ -1,4 +1,5 @@
-"""The report table's cells, written in Python: a partnership's agency-pairs table alone has hundreds.
+"""The report table's cells, written in Python (``reports.markup``): a partnership's agency-pairs table
+alone has hundreds.
 
 Each cell is labelled by its column (``data-label``: at narrow widths ``static/css/app.css`` shows
 it above the value, and the row becomes a card).
@@ -8,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django import template
-from django.utils.html import format_html_join
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
+from reports import markup
 from reports.figures import Cell
 
 register = template.Library()
@@ -28,7 +29,7 @@ def _classes(cell: Cell) -> str:
 @register.simple_tag
 def report_cells(cells: Sequence[Cell], columns: Sequence[str]) -> SafeString:
     """``<td>`` for each cell of a row, labelled by its column: ``{% report_cells row.cells table.columns %}``."""
-    return format_html_join(
-        "", '<td data-label="{}" class="{}">{}</td>',
-        ((column, _classes(cell), cell.text) for cell, column in zip(cells, columns, strict=False)),
-    )
+    return mark_safe("".join(  # every value escaped by markup.text
+        f'<td data-label="{markup.text(column)}" class="{_classes(cell)}">{markup.text(cell.text)}</td>'
+        for cell, column in zip(cells, columns, strict=False)
+    ))
