@@ -12,11 +12,13 @@ import datetime as dt
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from core.text import day_words, when_dated
+from policies.models import Ladder
 
 from .calendar import CANCEL, MEETING_LENGTH, Meeting, meeting_calendar
 from .models import EmailFrequency, Invitation, Kind, Notification
@@ -77,10 +79,11 @@ def notification_emails_send(*, notification_ids: list[int]) -> int:
     retry sends it; if a second task claims first, this one skips it.
     """
     sent = 0
-    rows = Notification.objects.filter(pk__in=notification_ids, email_sent_at__isnull=True).select_related(
+    rows = list(Notification.objects.filter(pk__in=notification_ids, email_sent_at__isnull=True).select_related(
         "recipient", "recipient__notification_preference", "escalation", "escalation__case",
         "escalation__ladder", "escalation__holder", "escalation__raised_by", "escalation__mediator",
-    )
+    ))
+    _ladders_share(rows)
     for notification in rows:
         if not notification.recipient.email or not wants_now(notification):
             continue
@@ -93,6 +96,18 @@ def notification_emails_send(*, notification_ids: list[int]) -> int:
             message_build(notification).send()
         sent += 1
     return sent
+
+
+def _ladders_share(notifications: list[Notification]) -> None:
+    """Give the escalations of one ladder one instance of it, its stages read once for all of them: each
+    e-mail names a stage, and each escalation's own copy read the ladder's stages again (half of an
+    e-mail's time when the clock's notifications go out together)."""
+    ladders: dict[int, Ladder] = {}
+    for notification in notifications:
+        escalation = notification.escalation
+        if escalation is not None:
+            escalation.ladder = ladders.setdefault(escalation.ladder_id, escalation.ladder)
+    prefetch_related_objects(list(ladders.values()), "stages")
 
 
 def _subject(notification: Notification) -> str:

@@ -161,3 +161,25 @@ def test_urgent_mail_goes_at_once_even_to_someone_who_chose_no_email(
     with django_capture_on_commit_callbacks(execute=True):
         _raise_on_named_case(people, risk_level="significant_harm")
     assert ["bexley-psw@example.org"] in [m.to for m in mail.outbox]
+
+
+def test_the_emails_of_one_ladder_read_its_stages_once(raise_escalation, travel):
+    """Each e-mail names a stage: the escalations of one ladder share it, its stages read once, however many."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from notifications.emails import notification_emails_send
+
+    travel(at(2026, 11, 10, 10, 0))
+    for _ in range(3):
+        raise_escalation("bexley-practitioner", "bexley-internal")
+    ids = list(Notification.objects.filter(kind=Kind.ESCALATION_RAISED).values_list("pk", flat=True))
+    assert len(ids) >= 3
+    mail.outbox.clear()
+
+    with CaptureQueriesContext(connection) as queries:
+        sent = notification_emails_send(notification_ids=ids)
+
+    assert sent == len(mail.outbox) >= 3
+    stage_reads = [q for q in queries.captured_queries if 'FROM "policies_stage"' in q["sql"]]
+    assert len(stage_reads) == 1
