@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.db.models import prefetch_related_objects
 from django.template.loader import render_to_string
@@ -76,7 +76,8 @@ def notification_emails_send(*, notification_ids: list[int]) -> int:
     """Send each unsent, due-now notification once: the row is claimed before the mail leaves.
 
     The claim and the send share one transaction: if the backend fails, the claim is undone and a
-    retry sends it; if a second task claims first, this one skips it.
+    retry sends it; if a second task claims first, this one skips it. The batch's messages go through
+    one connection to the mail server, opened when the first is sent.
     """
     sent = 0
     rows = list(Notification.objects.filter(pk__in=notification_ids, email_sent_at__isnull=True).select_related(
@@ -84,18 +85,45 @@ def notification_emails_send(*, notification_ids: list[int]) -> int:
         "escalation__ladder", "escalation__holder", "escalation__raised_by", "escalation__mediator",
     ))
     _ladders_share(rows)
-    for notification in rows:
-        if not notification.recipient.email or not wants_now(notification):
-            continue
-        with transaction.atomic():
-            claimed = Notification.objects.filter(pk=notification.pk, email_sent_at__isnull=True).update(
-                email_sent_at=timezone.now()
-            )
-            if not claimed:
+    with _MailConnection() as mail:
+        for notification in rows:
+            if not notification.recipient.email or not wants_now(notification):
                 continue
-            message_build(notification).send()
-        sent += 1
+            with transaction.atomic():
+                claimed = Notification.objects.filter(pk=notification.pk, email_sent_at__isnull=True).update(
+                    email_sent_at=timezone.now()
+                )
+                if not claimed:
+                    continue
+                mail.send(message_build(notification))
+            sent += 1
     return sent
+
+
+class _MailConnection:
+    """One connection to the mail server for a batch of messages, opened by the first that is sent (a
+    batch whose rows were all sent already opens none) and closed at the end of the batch, however it ends.
+
+    Each message still leaves inside its own claim's transaction: a failure part-way undoes only the
+    claim of the message that failed, and the task's retry sends the rest.
+    """
+
+    def __init__(self) -> None:
+        self.connection = None
+
+    def send(self, message: EmailMultiAlternatives) -> None:
+        if self.connection is None:
+            self.connection = get_connection()
+            self.connection.open()
+        message.connection = self.connection
+        message.send()
+
+    def __enter__(self) -> _MailConnection:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.connection is not None:
+            self.connection.close()
 
 
 def _ladders_share(notifications: list[Notification]) -> None:
@@ -229,15 +257,16 @@ def invitation_emails_send(*, invitation_ids: list[int]) -> int:
     """Send each unsent invitation once, as ``notification_emails_send`` does: claimed, then sent, in one
     transaction, so a failed send is undone and retried and a second task skips what the first sent."""
     sent = 0
-    for invitation in Invitation.objects.filter(pk__in=invitation_ids, email_sent_at__isnull=True).select_related(
-            "recipient"):
-        if not invitation.recipient.email:
-            continue
-        with transaction.atomic():
-            claimed = Invitation.objects.filter(pk=invitation.pk, email_sent_at__isnull=True).update(
-                email_sent_at=timezone.now())
-            if not claimed:
+    with _MailConnection() as mail:
+        for invitation in Invitation.objects.filter(pk__in=invitation_ids, email_sent_at__isnull=True).select_related(
+                "recipient"):
+            if not invitation.recipient.email:
                 continue
-            invitation_message_build(invitation).send()
-        sent += 1
+            with transaction.atomic():
+                claimed = Invitation.objects.filter(pk=invitation.pk, email_sent_at__isnull=True).update(
+                    email_sent_at=timezone.now())
+                if not claimed:
+                    continue
+                mail.send(invitation_message_build(invitation))
+            sent += 1
     return sent

@@ -1,6 +1,7 @@
 """E-mail: one per notification, per kind, after commit, with the case reference and never a child's name."""
 import pytest
 from django.core import mail
+from django.core.mail.backends import locmem
 from django.db import transaction
 from django.template.loader import get_template
 
@@ -183,3 +184,94 @@ def test_the_emails_of_one_ladder_read_its_stages_once(raise_escalation, travel)
     assert sent == len(mail.outbox) >= 3
     stage_reads = [q for q in queries.captured_queries if 'FROM "policies_stage"' in q["sql"]]
     assert len(stage_reads) == 1
+
+
+class CountingBackend(locmem.EmailBackend):
+    """The test outbox, counting the connections opened and closed. Like Django's SMTP backend (where an
+    open is a TCP and TLS handshake and a sign-in), a message sent without an open connection opens one
+    for itself and closes it after."""
+
+    opened = 0
+    closed = 0
+    is_open = False
+
+    def open(self):
+        if self.is_open:
+            return False
+        CountingBackend.opened += 1
+        self.is_open = True
+        return True
+
+    def close(self):
+        if self.is_open:
+            CountingBackend.closed += 1
+        self.is_open = False
+
+    def send_messages(self, messages):
+        opened_here = self.open()
+        try:
+            return super().send_messages(messages)
+        finally:
+            if opened_here:
+                self.close()
+
+
+@pytest.fixture
+def counting_backend(settings):
+    settings.EMAIL_BACKEND = "tests.notifications.test_emails.CountingBackend"
+    CountingBackend.opened = CountingBackend.closed = 0
+    return CountingBackend
+
+
+def test_a_batch_of_emails_goes_through_one_connection(raise_escalation, travel, counting_backend):
+    from notifications.emails import notification_emails_send
+
+    travel(at(2026, 11, 10, 10, 0))
+    for _ in range(3):
+        raise_escalation("bexley-practitioner", "bexley-internal")
+    ids = list(Notification.objects.filter(kind=Kind.ESCALATION_RAISED).values_list("pk", flat=True))
+    mail.outbox.clear()
+
+    sent = notification_emails_send(notification_ids=ids)
+
+    assert sent == len(mail.outbox) >= 3
+    assert (counting_backend.opened, counting_backend.closed) == (1, 1)
+    # Sent already: a second run claims nothing and opens no connection.
+    assert notification_emails_send(notification_ids=ids) == 0
+    assert (counting_backend.opened, counting_backend.closed) == (1, 1)
+
+
+class FailingSecondBackend(CountingBackend):
+    """Accepts the first message of a connection, then the mail server fails."""
+
+    def send_messages(self, messages):
+        if len(mail.outbox) >= 1:
+            raise OSError("mail server gone")
+        return super().send_messages(messages)
+
+
+def test_a_failure_part_way_keeps_what_went_undoes_only_the_failed_claim_and_closes(
+        raise_escalation, travel, settings):
+    from notifications.emails import notification_emails_send
+
+    travel(at(2026, 11, 10, 10, 0))
+    for _ in range(3):
+        raise_escalation("bexley-practitioner", "bexley-internal")
+    ids = sorted(Notification.objects.filter(kind=Kind.ESCALATION_RAISED).values_list("pk", flat=True))
+    mail.outbox.clear()
+    settings.EMAIL_BACKEND = "tests.notifications.test_emails.FailingSecondBackend"
+    CountingBackend.opened = CountingBackend.closed = 0
+
+    with pytest.raises(OSError):
+        notification_emails_send(notification_ids=ids)
+
+    assert len(mail.outbox) == 1
+    assert (CountingBackend.opened, CountingBackend.closed) == (1, 1)
+    sent_at = dict(Notification.objects.filter(pk__in=ids).values_list("pk", "email_sent_at"))
+    assert sum(1 for v in sent_at.values() if v is not None) == 1
+
+    # The retry, with the mail server back, sends the rest and nothing twice.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert notification_emails_send(notification_ids=ids) == len(ids) - 1
+    assert len(mail.outbox) == len(ids)
+    assert len({(tuple(m.to), m.body) for m in mail.outbox}) == len(ids)
