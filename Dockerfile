@@ -2,9 +2,13 @@
 # Dependencies come from the lock file with their hashes checked: the image has the versions CI tested
 # (gunicorn among them, pinned in requirements/run.lock). It runs as an unprivileged user (uid 10001), who
 # can write only var/ and the attachments' folder.
-FROM python:3.11-slim
+# The base is the official image by default; any Debian bookworm image with Python 3.11 as `python` and
+# `pip` may be named instead (`--build-arg PYTHON_IMAGE=…`: a registry mirror, say; docs/deployment.md).
+ARG PYTHON_IMAGE=python:3.11-slim
+FROM ${PYTHON_IMAGE}
+# Fontconfig (the PDF's fonts) keeps its cache under var/, the one folder of /app the app user may write.
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 VAR_DIR=/app/var ATTACHMENTS_ROOT=/data/attachments \
-    LOG_FORMAT=json
+    LOG_FORMAT=json XDG_CACHE_HOME=/app/var/cache
 WORKDIR /app
 RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid app --home-dir /app app
 # The PostgreSQL client tools, for scripts/backup and scripts/restore (Debian's 15, the server's version in
@@ -17,12 +21,13 @@ RUN apt-get update \
 COPY requirements/run.lock requirements/run.lock
 RUN pip install --no-cache-dir --require-hashes -r requirements/run.lock
 COPY . .
-# The static files are collected at build time; var/ (the static root) and the attachments' folder
-# belong to the app user, who can write nothing else in the image.
+# The static files are collected at build time, compressed, and served from there (STATIC_COLLECTED);
+# var/ (the static root) and the attachments' folder belong to the app user, who can write nothing else.
 RUN DEBUG=0 SECRET_KEY=collectstatic python manage.py collectstatic --noinput \
     && rm -f /app/var/secret_key \
-    && mkdir -p /data/attachments \
+    && mkdir -p /data/attachments /app/var/cache \
     && chown -R app:app /app/var /data
+ENV STATIC_COLLECTED=1
 USER app
 EXPOSE 8000
 # gthread workers: a slow request holds one thread, not a whole process; graceful stop within 30 s.

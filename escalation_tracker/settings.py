@@ -295,7 +295,9 @@ STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
-WHITENOISE_USE_FINDERS = True
+# Served straight from the source folders, with no collectstatic to run, unless the files were collected
+# (the image does, and sets STATIC_COLLECTED=1): then from STATIC_ROOT, each with its gzip and Brotli copy.
+WHITENOISE_USE_FINDERS = os.environ.get("STATIC_COLLECTED", "") != "1"
 # Attachments live outside any public path and are served only by a permission-checked view: on the
 # local disk under ATTACHMENTS_ROOT by default, or in a private bucket of S3-compatible object storage
 # (django-storages) when ATTACHMENTS_S3_BUCKET is set, which every web instance then shares.

@@ -63,3 +63,28 @@ def test_without_debug_the_settings_default_to_smtp(monkeypatch):
     finally:
         monkeypatch.undo()
         importlib.reload(settings_module)
+
+
+def test_the_image_serves_its_collected_compressed_static_files_and_a_checkout_its_source_folders(monkeypatch):
+    import importlib
+
+    import escalation_tracker.settings as settings_module
+
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert dockerfile.index("collectstatic") < dockerfile.index("ENV STATIC_COLLECTED=1")
+    try:
+        monkeypatch.setenv("STATIC_COLLECTED", "1")
+        reloaded = importlib.reload(settings_module)
+        assert reloaded.WHITENOISE_USE_FINDERS is False
+        assert reloaded.STORAGES["staticfiles"]["BACKEND"] == "whitenoise.storage.CompressedStaticFilesStorage"
+        monkeypatch.delenv("STATIC_COLLECTED")
+        assert importlib.reload(settings_module).WHITENOISE_USE_FINDERS is True
+    finally:
+        monkeypatch.undo()
+        importlib.reload(settings_module)
+
+
+def test_the_worker_and_beat_print_no_banner_so_every_line_is_json():
+    services = compose()["services"]
+    for name in ("worker", "beat"):
+        assert services[name]["command"].startswith("celery --quiet "), name

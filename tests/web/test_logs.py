@@ -75,3 +75,34 @@ def test_log_format_json_makes_every_line_json_and_plain_is_the_default(tmp_path
     line = json.loads(as_json.stderr.strip().splitlines()[-1])
     assert (line["message"], line["status"], line["logger"]) == ("hello there", 200, "escalation_tracker.request")
     assert plain.stderr.strip().endswith("INFO escalation_tracker.request: hello there")
+
+
+def test_gunicorn_writes_its_own_lines_as_json_too(tmp_path):
+    """gunicorn reads gunicorn.conf.py from the working directory, as the image's command does in /app."""
+    import socket
+    import time
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "escalation_tracker.settings", "VAR_DIR": str(tmp_path),
+           "LOG_FORMAT": "json", "DEBUG": "0", "SECRET_KEY": "gunicorn-log-test"}
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "escalation_tracker.wsgi:application", "--bind",
+                               f"127.0.0.1:{port}", "--workers", "1"], cwd=ROOT, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.1)
+        time.sleep(0.5)  # the worker's "Booting worker" line
+    finally:
+        server.terminate()
+        output, _ = server.communicate(timeout=30)
+    lines = [json.loads(line) for line in output.strip().splitlines()]
+    messages = [(line["logger"], line["message"]) for line in lines]
+    assert ("gunicorn.error", "Starting gunicorn " + __import__("gunicorn").__version__) in messages
+    assert any(message.startswith("Booting worker") for _, message in messages)
+    assert any(message == "Handling signal: term" for _, message in messages)
