@@ -14,7 +14,7 @@ from rest_framework import generics, serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from audit.services import Action, access_record
+from audit.services import Action, access_record, access_record_many
 from cases.models import Case
 from core.api import (
     InputSerializer,
@@ -90,6 +90,9 @@ class CaseListCreateApi(generics.GenericAPIView):
     )
     def get(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        # Each case listed is a look at it (its reference, and the child's name for the owning organisation's
+        # staff): one row of the access log per case on the page, as for the escalations' list.
+        access_record_many(action=Action.EXPORTED, objs=page, request=request, detail={"via": "api_cases"})
         return self.get_paginated_response(CaseOutput(page, many=True, context={"request": request}).data)
 
     @extend_schema(

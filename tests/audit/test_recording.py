@@ -177,3 +177,22 @@ def test_the_escalation_page_writes_its_row_in_one_statement(raise_escalation, p
     inserts = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('INSERT INTO "audit_accessevent"')]
     assert len(inserts) == 1
     assert AccessEvent.objects.count() == 2
+
+
+def test_the_cases_api_list_records_each_case_it_shows(raise_escalation, people, rows):
+    from rest_framework.test import APIClient
+
+    escalation = raise_escalation("bexley-practitioner", "bexley-internal")
+    client = APIClient()
+    client.force_authenticate(people["bexley-team-manager"])
+    listed = client.get("/api/v1/cases/").json()["results"]
+    assert escalation.case.reference in [case["reference"] for case in listed]
+
+    recorded = rows(action="exported")
+    assert len(recorded) == len(listed)
+    assert {(r["username"], r["object_kind"], r["organisation__slug"], r["detail"]["via"]) for r in recorded} == {
+        ("bexley-team-manager", "case", "bexley", "api_cases")}
+    assert str(escalation.case.pk) in {r["object_id"] for r in recorded}
+    # A search that finds nothing shows no case and records none.
+    assert client.get("/api/v1/cases/", {"reference": "NO-SUCH-CASE"}).json()["results"] == []
+    assert len(rows(action="exported")) == len(listed)
