@@ -22,6 +22,9 @@ class OrganisationAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [TierMappingInline, ClosureDayInline]
+    # Set by the organisation's own administrators on their retention page, where it is checked against its
+    # bounds and each change goes into their audit trail; the Django admin would do neither.
+    readonly_fields = ["retention_days"]
 
     def get_queryset(self, request):
         return (

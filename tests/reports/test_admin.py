@@ -169,3 +169,23 @@ def test_a_frozen_version_is_view_only(admin_client_, raise_escalation):
     assert 'name="stages-0-working_days"' not in html and 'name="_save"' not in html
     assert admin_client_.post(frozen_url, {"name": "Rewritten history"}).status_code == 403
     assert Ladder.objects.get(pk=frozen.pk).name == "Bexley internal escalation procedure"
+
+
+def test_the_retention_period_is_shown_but_not_changed_in_the_django_admin(admin_client_, people):
+    """It changes only on the organisation administrators' page, bounded and audited."""
+    from organisations.models import Organisation
+
+    bexley = Organisation.objects.get(slug="bexley")
+    kept = bexley.retention_days
+    url = reverse("admin:organisations_organisation_change", args=[bexley.pk])
+    page = admin_client_.get(url)
+    assert page.status_code == 200
+    assert "retention_days" not in page.context["adminform"].form.fields
+    data = _post_data(page)
+    data.update({"retention_days": "1", "_save": "Save"})
+
+    response = admin_client_.post(url, data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
+    bexley.refresh_from_db()
+    assert bexley.retention_days == kept
