@@ -14,6 +14,9 @@ from typing import Any
 
 from django.http import HttpRequest
 
+# Liveness and readiness probes come every second or two from each load balancer and monitor.
+PROBE_PATHS = frozenset({"/healthz/", "/readyz/"})
+
 # The attributes every LogRecord has: anything else on a record came from ``extra=``.
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "taskName"}
 
@@ -51,3 +54,17 @@ class JsonFormatter(logging.Formatter):
         # One record, one line: json.dumps escapes "\n" but leaves the Unicode line and paragraph separators
         # (and NEL), which some collectors split on; they are escaped too.
         return json.dumps(entry, ensure_ascii=False).translate(_SEPARATORS)
+
+
+class ProbeAnswerFilter(logging.Filter):
+    """Keep Django's ``django.request`` error line out of the log for a probe's answer.
+
+    ``/readyz/`` answers 503 by design while something is missing (before the first sweep of a new
+    deployment, say), and logs its own warning naming what; Django would add an error line for each poll.
+    Any other request's line is kept.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        request = getattr(record, "request", None)
+        return getattr(request, "path", None) not in PROBE_PATHS
+

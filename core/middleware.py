@@ -8,10 +8,12 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control
 
+from .logging import PROBE_PATHS
+
 logger = logging.getLogger("escalation_tracker.request")
 
 # Liveness and readiness probes come every second or two from each load balancer: logged at DEBUG.
-QUIET_PATHS = frozenset({"/healthz/", "/readyz/"})
+QUIET_PATHS = PROBE_PATHS
 
 
 class RequestLogMiddleware:

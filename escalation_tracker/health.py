@@ -13,6 +13,7 @@ should page someone, not take the site down.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,6 +24,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from deadlines.heartbeat import clock_heartbeat_age
+
+logger = logging.getLogger(__name__)
 
 # How long one probe may wait for Redis before calling it down (the prober's own timeout is longer).
 BROKER_TIMEOUT_SECONDS = 2.0
@@ -110,5 +113,8 @@ def readyz(request: HttpRequest) -> JsonResponse:
             checks[name] = {"ok": False, "error": str(failure)}
             failing.append(name)
     status = 503 if failing else 200
+    if failing:
+        logger.warning("not ready: %s", "; ".join(f"{name}: {checks[name]['error']}" for name in failing),
+                       extra={"failing": ",".join(failing)})
     return JsonResponse({"status": "not ready" if failing else "ready", "failing": failing, "checks": checks},
                         status=status)

@@ -484,10 +484,13 @@ LOGGING = {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
         "json": {"()": "core.logging.JsonFormatter"},
     },
+    "filters": {"probe_answers": {"()": "core.logging.ProbeAnswerFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
+        # A probe's 503 is logged by the probe itself, as a warning naming what is missing.
+        "django.request": {"filters": ["probe_answers"]},
         # The request log replaces Django's own line per request (and its 4xx/5xx warnings' repeats).
         "django.server": {"level": "WARNING"},
     },

@@ -127,3 +127,39 @@ def test_the_beat_sweep_task_records_the_heartbeat(ladders):
     assert ClockHeartbeat.objects.count() == 1
     age = clock_heartbeat_age()
     assert age is not None and age < dt.timedelta(seconds=5)
+
+
+def test_not_ready_is_one_warning_naming_what_fails_not_an_error_each_poll(client, settings, fresh_heartbeat, caplog):
+    port = _closed_port()
+    settings.CELERY_BROKER_URL = f"redis://:not-shown@127.0.0.1:{port}/0"
+
+    with caplog.at_level("INFO"):
+        assert client.get("/readyz/").status_code == 503
+
+    [warning] = [r for r in caplog.records if r.name == "escalation_tracker.health"]
+    assert warning.levelname == "WARNING" and warning.failing == "broker"
+    assert warning.getMessage().startswith("not ready: broker: ") and f"127.0.0.1:{port}" in warning.getMessage()
+    assert "not-shown" not in caplog.text
+    assert [r for r in caplog.records if r.name == "django.request"] == []
+
+
+def test_any_other_503_is_still_djangos_error_line():
+    """The filter lets every answer but a probe's through (a real fault must reach the error log)."""
+    import logging
+
+    from core.logging import ProbeAnswerFilter
+
+    class Request:
+        def __init__(self, path):
+            self.path = path
+
+    def record(path):
+        entry = logging.LogRecord("django.request", logging.ERROR, "", 0, "Service Unavailable: %s", (path,), None)
+        entry.request = Request(path)
+        return entry
+
+    probe_filter = ProbeAnswerFilter()
+    assert probe_filter.filter(record("/escalations/1/record.pdf")) is True
+    assert probe_filter.filter(logging.LogRecord("django.request", logging.ERROR, "", 0, "x", (), None)) is True
+    assert probe_filter.filter(record("/readyz/")) is False
+    assert probe_filter.filter(record("/healthz/")) is False
