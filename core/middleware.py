@@ -12,9 +12,6 @@ from .logging import PROBE_PATHS
 
 logger = logging.getLogger("escalation_tracker.request")
 
-# Liveness and readiness probes come every second or two from each load balancer: logged at DEBUG.
-QUIET_PATHS = PROBE_PATHS
-
 
 class RequestLogMiddleware:
     """Log each request's method, path, status, duration (ms) and user id once it is answered.
@@ -32,7 +29,7 @@ class RequestLogMiddleware:
         duration_ms = round((time.perf_counter() - started) * 1000, 1)
         user = getattr(request, "user", None)
         user_id = user.pk if user is not None and user.is_authenticated else None
-        level = logging.DEBUG if request.path in QUIET_PATHS else logging.INFO
+        level = logging.DEBUG if request.path in PROBE_PATHS else logging.INFO  # probes: every second or two
         logger.log(
             level, "%s %s %s %.1f ms", request.method, request.path, response.status_code, duration_ms,
             extra={"method": request.method, "path": request.path, "status": response.status_code,
